@@ -1,0 +1,112 @@
+import path from 'node:path'
+import Type, { type Static } from 'typebox'
+import Value from 'typebox/value'
+
+/**
+ * The environment Attune reads, as one schema. Each property's `description` is the expected form that a
+ * bad value's error line quotes, so the schema is also the documentation (README's configuration table).
+ */
+export const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'a TCP port 0-65535' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'an interface address such as 0.0.0.0' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// URL (unset: embedded store)' }),
+  ),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10, description: 'an integer 1-500' }),
+  ATTUNE_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'a directory path' }),
+  ATTUNE_ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 24, description: 'a secret of at least 24 characters' }),
+  ),
+  ATTUNE_PUBLIC_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', description: 'an http(s):// base URL' }),
+  ),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' },
+  ),
+  ATTUNE_API_PROCESSES: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 1,
+    description: 'the number of API processes sharing the rate limits, an integer 1-1000',
+  }),
+  ATTUNE_WORKER_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 20,
+    description: 'jobs run at once per worker process, an integer 1-1000',
+  }),
+  ATTUNE_JOB_LEASE_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86400,
+    default: 300,
+    description: 'seconds a claimed job stays leased before another worker may take it, 1-86400',
+  }),
+  ATTUNE_WEBHOOK_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'true or false',
+  }),
+})
+
+type Env = Static<typeof EnvSchema>
+
+/** The validated configuration every part of Attune reads. Built once at start and frozen. */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** Unset: Attune starts its own PostgreSQL in `dataDir`. */
+  readonly databaseUrl: string | undefined
+  readonly databasePoolSize: number
+  /** Absolute path of ATTUNE_DATA_DIR. */
+  readonly dataDir: string
+  readonly adminToken: string | undefined
+  /** Base URL for links and webhooks; defaults to http://HOST:PORT. */
+  readonly publicUrl: string
+  readonly logLevel: string
+  readonly apiProcesses: number
+  readonly workerConcurrency: number
+  readonly jobLeaseSeconds: number
+  readonly webhookAllowPrivate: boolean
+}
+
+/** A configuration value that fails its schema; `message` is one line naming the variable and the form. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Validates `env` once into a frozen Config; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const keys = Object.keys(EnvSchema.properties) as Array<keyof Env>
+  const raw: Record<string, unknown> = {}
+  for (const key of keys) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Record<string, unknown>
+  for (const key of keys) {
+    const property = EnvSchema.properties[key]
+    if (converted[key] === undefined) continue
+    if (!Value.Check(property, converted[key])) {
+      const shown = String(raw[key] ?? '')
+      const secret = key === 'ATTUNE_ADMIN_TOKEN' || key === 'DATABASE_URL'
+      throw new ConfigError(
+        `${key}: ${secret ? 'the value' : `'${shown}'`} is not valid; expected ${property.description ?? 'a valid value'}`,
+      )
+    }
+  }
+  const valid = converted as Env
+  return Object.freeze({
+    port: valid.PORT,
+    host: valid.HOST,
+    databaseUrl: valid.DATABASE_URL,
+    databasePoolSize: valid.DATABASE_POOL_SIZE,
+    dataDir: path.resolve(cwd, valid.ATTUNE_DATA_DIR),
+    adminToken: valid.ATTUNE_ADMIN_TOKEN,
+    publicUrl: (valid.ATTUNE_PUBLIC_URL ?? `http://${valid.HOST}:${valid.PORT}`).replace(/\/+$/, ''),
+    logLevel: valid.LOG_LEVEL,
+    apiProcesses: valid.ATTUNE_API_PROCESSES,
+    workerConcurrency: valid.ATTUNE_WORKER_CONCURRENCY,
+    jobLeaseSeconds: valid.ATTUNE_JOB_LEASE_SECONDS,
+    webhookAllowPrivate: valid.ATTUNE_WEBHOOK_ALLOW_PRIVATE,
+  })
+}

@@ -1,0 +1,48 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/** A timestamptz column: read as Date, written as Date or an ISO string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>
+type Json = ColumnType<unknown, string, string>
+
+export interface CompaniesTable {
+  id: Generated<number>
+  name: string
+  domain: string | null
+  settings: ColumnType<CompanySettings, string | undefined, string>
+  created_at: Generated<Date>
+}
+
+/** Per-company switches, stored as JSON; every field is optional and has a documented default. */
+export interface CompanySettings {
+  /** Requests per second per key and endpoint family, overriding Attentive's defaults. */
+  rateLimits?: Partial<Record<RateLimitFamily, number>>
+}
+
+export type RateLimitFamily = 'default' | 'subscribe' | 'identity' | 'unsubscribe' | 'catalogUpload'
+
+export interface InstanceSettingsTable {
+  key: string
+  value: Json
+  created_at: Generated<Date>
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>
+  company_id: number
+  name: string
+  key_hash: Buffer
+  key_prefix: string
+  scopes: string[]
+  contact_email: string | null
+  created_at: Generated<Date>
+  revoked_at: Timestamp | null
+}
+
+interface CoreTables {
+  companies: CompaniesTable
+  instance_settings: InstanceSettingsTable
+  api_keys: ApiKeysTable
+}
+
+/** Every table, one Kysely row type each; features add their tables' interfaces here. */
+export interface Database extends CoreTables {}
