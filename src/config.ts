@@ -90,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       const shown = String(raw[key] ?? '')
       const secret = key === 'ATTUNE_ADMIN_TOKEN' || key === 'DATABASE_URL'
       throw new ConfigError(
-        `${key}: ${secret ? 'the value' : `'${shown}'`} is not valid; expected ${property.description ?? 'a valid value'}`,
+        `${key}: ${secret ? 'the value' : `'${shown}'`} is not valid; expected ${(property as { description?: string }).description ?? "a valid value"}`,
       )
     }
   }

@@ -21,3 +21,6 @@ begin
 end $$;
 
 create trigger api_keys_changed after update on api_keys for each row execute function api_keys_notify();
+
+-- A company's settings (rate-limit overrides) travel with its cached keys: drop those caches too.
+create trigger companies_changed after update on companies for each row execute function api_keys_notify();

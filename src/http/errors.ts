@@ -1,0 +1,96 @@
+import { randomInt } from 'node:crypto'
+
+/**
+ * The error catalogue: every error a client can cause, with a stable snake_case code and its HTTP status.
+ * Features add their codes here so the whole list stays on one screen (docs/adr/0003-error-body.md).
+ */
+export const ERROR_STATUS = {
+  // request shape (every route)
+  invalid_json: 400,
+  validation_failed: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  not_found: 404,
+  method_not_allowed: 405,
+  // authentication and limits
+  unauthorized: 401,
+  forbidden: 403,
+  missing_scope: 403,
+  rate_limited: 429,
+  // idempotency
+  idempotency_key_reused: 422,
+  idempotency_key_in_flight: 409,
+  // companies and keys
+  unknown_company: 404,
+  unknown_api_key: 404,
+  invalid_scope: 400,
+  // faults
+  internal_error: 500,
+  unavailable: 503,
+} as const
+
+/** A stable error code; the closed union that clients may switch on. */
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+/** One failing field of a request, as listed in `error.details`. */
+export interface FieldError {
+  field: string
+  message: string
+}
+
+/**
+ * What the domain throws for an expected failure. Never an HTTP framework error: the error handler in app.ts
+ * turns it into the JSON body. `message` names the field, says what was wrong and gives the expected form.
+ */
+export class AppError extends Error {
+  override name = 'AppError'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly field: string | undefined
+  readonly details: FieldError[] | undefined
+  readonly headers: Record<string, string> | undefined
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; details?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(message)
+    this.code = code
+    this.status = ERROR_STATUS[code]
+    this.field = options.field
+    this.details = options.details
+    this.headers = options.headers
+  }
+}
+
+/** Shorthand for a 400 about one field. */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError('validation_failed', `${field}: ${message}`, { field, details: [{ field, message }] })
+}
+
+/** The JSON error body: a superset of Attentive's `ErrorResponseDto` (`error.id` is an integer). */
+export interface ErrorBody {
+  error: {
+    id: number
+    code: ErrorCode
+    message: string
+    field?: string
+    details?: FieldError[]
+    requestId?: string
+  }
+}
+
+/** Builds the body; `id` is a random integer that also appears in the log line of the request. */
+export function errorBody(error: AppError, requestId?: string): ErrorBody {
+  return {
+    error: {
+      id: randomInt(1, 2 ** 47),
+      code: error.code,
+      message: error.message,
+      ...(error.field !== undefined ? { field: error.field } : {}),
+      ...(error.details !== undefined ? { details: error.details } : {}),
+      ...(requestId !== undefined ? { requestId } : {}),
+    },
+  }
+}

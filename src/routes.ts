@@ -1,0 +1,15 @@
+import type { App } from './app.ts'
+import type { Deps } from './deps.ts'
+import { companyRoutes } from './features/companies/companies.routes.ts'
+import { meRoutes } from './features/me/me.routes.ts'
+import { opsRoutes } from './features/ops/ops.routes.ts'
+
+/**
+ * The route map: every feature plugin and its prefix, on one screen. Each route states its auth, scope and
+ * rate-limit family in `config` (http/auth.ts); the OpenAPI document is generated from the same schemas.
+ */
+export async function registerRoutes(app: App, deps: Deps): Promise<void> {
+  await app.register(opsRoutes, { deps })
+  await app.register(companyRoutes, { prefix: '/admin/v1', deps })
+  await app.register(meRoutes, { deps })
+}
