@@ -1,4 +1,6 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { DomainEventTables } from '../features/domain-events/domain-events.schema.ts'
+import type { QueueTables } from '../queue/queue.schema.ts'
 
 /** A timestamptz column: read as Date, written as Date or an ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>
@@ -45,4 +47,4 @@ interface CoreTables {
 }
 
 /** Every table, one Kysely row type each; features add their tables' interfaces here. */
-export interface Database extends CoreTables {}
+export interface Database extends CoreTables, QueueTables, DomainEventTables {}

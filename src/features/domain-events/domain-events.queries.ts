@@ -12,19 +12,8 @@ export interface NewDomainEvent {
   triggers?: boolean
 }
 
-/** Hooks run in the same transaction after domain events are written (webhook deliveries register here). */
-export type DomainEventListener = (tx: Transaction<Database>, events: Array<NewDomainEvent & { id: number }>) => Promise<void>
-
-const listeners: DomainEventListener[] = []
-
-/** Registers a listener that runs inside every transaction that records domain events. */
-export function onDomainEvents(listener: DomainEventListener): void {
-  if (!listeners.includes(listener)) listeners.push(listener)
-}
-
 /**
- * Records events in the caller's transaction, so the change and its announcement commit together, and lets the
- * registered listeners (webhook deliveries) add their rows in the same transaction.
+ * Records events in the caller's transaction, so the change and its announcement commit together.
  */
 export async function recordDomainEvents(tx: Transaction<Database>, events: NewDomainEvent[]): Promise<number[]> {
   if (events.length === 0) return []
@@ -42,7 +31,5 @@ export async function recordDomainEvents(tx: Transaction<Database>, events: NewD
     )
     .returning('id')
     .execute()
-  const recorded = events.map((event, index) => ({ ...event, id: rows[index]!.id }))
-  for (const listener of listeners) await listener(tx, recorded)
-  return recorded.map((event) => event.id)
+  return rows.map((row) => row.id)
 }
