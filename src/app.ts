@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Deps } from './deps.ts'
 import { createAuthHook } from './http/auth.ts'
 import { AppError, errorBody } from './http/errors.ts'
@@ -22,7 +22,7 @@ export type App = FastifyInstance<
 
 /** Request bodies above this get 413 (ATTENTIVE_API.md §1.3); routes that need more raise their own limit. */
 const BODY_LIMIT = 1024 * 1024
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json$/i
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;.*)?$/i
 
 /** Builds the whole HTTP app on `deps` without listening: server.ts listens, tests call `inject()`. */
 export async function buildApp(deps: Deps): Promise<App> {
@@ -32,7 +32,15 @@ export async function buildApp(deps: Deps): Promise<App> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
+    // Errors the router raises before any route runs (bad URL encoding, overlong parameters) get the same body.
+    frameworkErrors: (error, request, reply) => {
+      const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'not_found'
+      return sendError(new AppError(code, `url: ${error.message.slice(0, 200)}`), request, reply)
+    },
+    // One line per request only at debug: at info it would double the log volume of every API call.
+    logController: new LogController({
+      disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
+    }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
   app.setValidatorCompiler(validatorCompiler)
   registerJsonParser(app)
@@ -40,6 +48,7 @@ export async function buildApp(deps: Deps): Promise<App> {
   const keys = new KeyCache(deps.db, deps.connectListener)
   await keys.start()
   const limiter = new RateLimiter(deps.config.apiProcesses)
+  app.decorate('keyCache', keys)
   app.addHook('onClose', () => keys.close())
   app.addHook('onRequest', defaultContentType)
   app.addHook(
@@ -54,10 +63,11 @@ export async function buildApp(deps: Deps): Promise<App> {
   )
   recordMetrics(app, deps)
   const routePatterns = collectRoutePatterns(app)
+  app.decorate('routeList', routePatterns)
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(toAppError(error, request), request, reply))
   app.setNotFoundHandler((request, reply) => {
     const allowed = allowedMethods(routePatterns, request.url)
-    if (allowed.length > 0) {
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
       reply.header('allow', allowed.join(', '))
       return sendError(
         new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}`),
@@ -75,7 +85,7 @@ export async function buildApp(deps: Deps): Promise<App> {
 
 /** JSON for `application/json`, any `application/*+json`, with or without a charset. */
 function registerJsonParser(app: App): void {
-  app.removeContentTypeParser(['application/json'])
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser(JSON_TYPE, { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string
     if (text.trim() === '') return done(null, undefined)
@@ -139,9 +149,20 @@ function recordMetrics(app: App, deps: Deps): void {
   })
 }
 
-interface RoutePattern {
+/** A registered route: its method, template and the expression matching concrete paths. */
+export interface RoutePattern {
   method: string
+  url: string
   pattern: RegExp
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, as registered (for the 405 answer and the OpenAPI completeness test). */
+    routeList: RoutePattern[]
+    /** Cached API keys; cleared here at once when this process revokes a key or changes a company. */
+    keyCache: KeyCache
+  }
 }
 
 /** Every route as a regular expression, to answer 405 with `Allow` for a known path and a wrong method. */
@@ -154,7 +175,7 @@ function collectRoutePatterns(app: App): RoutePattern[] {
       .split('/')
       .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/')
-    for (const method of methods) if (method !== 'HEAD') patterns.push({ method, pattern: new RegExp(`^${source}/?$`) })
+    for (const method of methods) if (method !== 'HEAD') patterns.push({ method, url: route.url, pattern: new RegExp(`^${source}/?$`) })
   })
   return patterns
 }

@@ -87,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     const property = EnvSchema.properties[key]
     if (converted[key] === undefined) continue
     if (!Value.Check(property, converted[key])) {
-      const shown = String(raw[key] ?? '')
+      const shown = typeof raw[key] === 'string' ? raw[key] : ''
       const secret = key === 'ATTUNE_ADMIN_TOKEN' || key === 'DATABASE_URL'
       throw new ConfigError(
         `${key}: ${secret ? 'the value' : `'${shown}'`} is not valid; expected ${(property as { description?: string }).description ?? "a valid value"}`,

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   payload_too_large: 413,
   not_found: 404,
+  uri_too_long: 414,
   method_not_allowed: 405,
   // authentication and limits
   unauthorized: 401,

@@ -66,6 +66,11 @@ export class KeyCache {
     return key
   }
 
+  /** Forgets every cached key (the next request of each asks the database). */
+  clear(): void {
+    this.entries.clear()
+  }
+
   async close(): Promise<void> {
     this.closed = true
     const client = this.listener

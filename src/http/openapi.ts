@@ -33,9 +33,9 @@ export function openApiOptions(publicUrl: string): SwaggerOptions {
       const security = auth === 'admin' ? [{ adminToken: [] }] : auth === 'key' ? [{ apiKey: [] }] : undefined
       const transformed = { ...(schema ?? {}), ...(security ? { security } : {}) } as Record<string, unknown>
       if (auth && !(transformed.response as Record<string, unknown> | undefined)?.['401']) {
-        transformed.response = { ...((transformed.response as object) ?? {}), 401: ErrorResponseSchema }
+        transformed.response = { ...((transformed.response) ?? {}), 401: ErrorResponseSchema }
       }
-      return { schema: transformed as never, url }
+      return { schema: transformed, url }
     },
   }
 }

@@ -45,7 +45,7 @@ export interface CrossCompanyProbe {
 
 /**
  * The cross-company check every feature runs over its own endpoints: company A's key asking for company B's
- * resources gets 403 or 404 and never B's data (B's identifying strings must not appear in the answer).
+ * resources gets 401, 403 or 404 (or an empty answer, as eligibility for an unknown person) and never B's data (B's identifying strings must not appear in the answer).
  * `secrets` are strings only B's data contains (a phone number, an email, an id).
  */
 export async function assertCrossCompanyDenied(
@@ -62,7 +62,7 @@ export async function assertCrossCompanyDenied(
       ...(probe.payload !== undefined ? { payload: probe.payload as object } : {}),
     })
     assert.ok(
-      [403, 404].includes(response.statusCode) || (response.statusCode < 300 && isEmptyAnswer(response.body)),
+      [401, 403, 404].includes(response.statusCode) || (response.statusCode < 300 && isEmptyAnswer(response.body)),
       `${probe.method} ${probe.url} answered ${response.statusCode}: ${response.body}`,
     )
     for (const secret of secrets) {

@@ -96,6 +96,7 @@ export async function companyRoutes(app: App, { deps }: { deps: Deps }): Promise
     },
     async (request) => {
       const updated = await updateCompany(deps.db, companyIdOf(request.params.companyId), request.body)
+      app.keyCache.clear()
       if (!updated) throw new AppError('unknown_company', `companyId: no company ${request.params.companyId}`)
       return toApiCompany(updated)
     },
@@ -167,6 +168,7 @@ export async function companyRoutes(app: App, { deps }: { deps: Deps }): Promise
     async (request, reply) => {
       const companyId = companyIdOf(request.params.companyId)
       const revoked = await revokeKey(deps.db, companyId, request.params.keyId, deps.clock.now())
+      app.keyCache.clear()
       if (!revoked) {
         throw new AppError('unknown_api_key', `keyId: company ${encodeObjectId('Company', companyId)} has no key ${request.params.keyId}`, {
           field: 'keyId',

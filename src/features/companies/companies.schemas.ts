@@ -65,4 +65,4 @@ export const ApiKeySchema = Type.Object({
 })
 
 export const CompanyParams = Type.Object({ companyId: CompanyIdParam })
-export const ApiKeyParams = Type.Object({ companyId: CompanyIdParam, keyId: Type.Integer({ minimum: 1 }) })
+export const ApiKeyParams = Type.Object({ companyId: CompanyIdParam, keyId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
