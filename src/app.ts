@@ -35,7 +35,7 @@ export async function buildApp(deps: Deps): Promise<App> {
     // Errors the router raises before any route runs (bad URL encoding, overlong parameters) get the same body.
     frameworkErrors: (error, request, reply) => {
       const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'not_found'
-      return sendError(new AppError(code, `url: ${error.message.slice(0, 200)}`), request, reply)
+      void sendError(new AppError(code, `url: ${error.message.slice(0, 200)}`), request, reply)
     },
     // One line per request only at debug: at info it would double the log volume of every API call.
     logController: new LogController({
