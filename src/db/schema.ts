@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { DomainEventTables } from '../features/domain-events/domain-events.schema.ts'
+import type { UserTables } from '../features/users/users.schema.ts'
 import type { QueueTables } from '../queue/queue.schema.ts'
 
 /** A timestamptz column: read as Date, written as Date or an ISO string. */
@@ -47,4 +48,4 @@ interface CoreTables {
 }
 
 /** Every table, one Kysely row type each; features add their tables' interfaces here. */
-export interface Database extends CoreTables, QueueTables, DomainEventTables {}
+export interface Database extends CoreTables, QueueTables, DomainEventTables, UserTables {}
