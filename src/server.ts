@@ -55,14 +55,17 @@ export async function startServer(config: Config, roles: Roles, clock: Clock = s
   const log = pino({ level: config.logLevel, base: { pid: process.pid } })
   const store = await openStore(config, log)
   const deps: Deps = { db: store.db, config, log, clock, metrics: createMetrics(), connectListener: store.connectListener }
-  const demo = store.embedded && !config.adminToken ? await createDemoSetup(store.db) : undefined
 
   let app: App | undefined
   let url: string | undefined
+  let demo: DemoSetup | undefined
   try {
     if (roles.api) {
       app = await buildApp(deps)
       url = await app.listen({ port: config.port, host: config.host })
+      // Only once the API listens, so the secrets are printed: a start that fails (a taken port) or a worker-only
+      // process must not use up what is shown once.
+      if (store.embedded && !config.adminToken) demo = await createDemoSetup(store.db)
     }
   } catch (error) {
     await app?.close()
