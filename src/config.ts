@@ -77,17 +77,18 @@ export class ConfigError extends Error {
 /** Validates `env` once into a frozen Config; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const keys = Object.keys(EnvSchema.properties) as Array<keyof Env>
-  const raw: Record<string, unknown> = {}
+  const given: Record<string, string> = {}
   for (const key of keys) {
     const value = env[key]
-    if (value !== undefined && value !== '') raw[key] = value
+    if (value !== undefined && value !== '') given[key] = value
   }
-  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Record<string, unknown>
+  // Default and Convert change the object they are given: pass a copy so `given` keeps what was written.
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...given })) as Record<string, unknown>
   for (const key of keys) {
     const property = EnvSchema.properties[key]
     if (converted[key] === undefined) continue
-    if (!Value.Check(property, converted[key])) {
-      const shown = typeof raw[key] === 'string' ? raw[key] : ''
+    if (!Value.Check(property, converted[key]) || !isDecimalWhereInteger(property, given[key])) {
+      const shown = given[key] ?? ''
       const secret = key === 'ATTUNE_ADMIN_TOKEN' || key === 'DATABASE_URL'
       throw new ConfigError(
         `${key}: ${secret ? 'the value' : `'${shown}'`} is not valid; expected ${(property as { description?: string }).description ?? "a valid value"}`,
@@ -109,4 +110,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     jobLeaseSeconds: valid.ATTUNE_JOB_LEASE_SECONDS,
     webhookAllowPrivate: valid.ATTUNE_WEBHOOK_ALLOW_PRIVATE,
   })
+}
+
+/**
+ * Value.Convert reads integers loosely ('1.5' and 'true' become 1, '0x50' 80, '1e3' 1000), so PORT=1.5 would
+ * quietly listen on port 1: an integer variable must be written as plain decimal digits.
+ */
+function isDecimalWhereInteger(property: unknown, value: string | undefined): boolean {
+  if ((property as { type?: unknown }).type !== 'integer' || value === undefined) return true
+  return /^\d+$/.test(value)
 }
