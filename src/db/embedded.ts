@@ -79,11 +79,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 }
 
-/** Takes `<dataDir>/attune.pid` atomically; a lock whose process is gone is stale and replaced. */
+/**
+ * Takes `<dataDir>/attune.pid` atomically; a lock whose process is gone is stale and replaced. The file holds the
+ * pid and, on Linux, that process's start time: after a restart (a container's pids repeat) the pid may name a
+ * live but unrelated process, and only a matching start time proves it is still the holder.
+ */
 async function acquireLock(dataDir: string): Promise<void> {
   const lockPath = path.join(dataDir, LOCK_FILE)
   const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`
-  await fs.writeFile(temp, `${process.pid}\n`)
+  await fs.writeFile(temp, `${process.pid}\n${(await startTimeOf(process.pid)) ?? ''}\n`)
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -92,8 +96,10 @@ async function acquireLock(dataDir: string): Promise<void> {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       }
-      const holder = Number.parseInt(await fs.readFile(lockPath, 'utf8').catch(() => ''), 10)
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+      const [pidLine = '', startLine = ''] = (await fs.readFile(lockPath, 'utf8').catch(() => '')).split('\n')
+      const holder = Number.parseInt(pidLine, 10)
+      const started = startLine.trim() || undefined
+      if (Number.isInteger(holder) && holder !== process.pid && (await isHolder(holder, started))) {
         throw new DataDirBusyError(
           `ATTUNE_DATA_DIR ${dataDir} is in use by another Attune process (pid ${holder}); ` +
             'stop that process first, or set ATTUNE_DATA_DIR to another directory',
@@ -111,6 +117,21 @@ async function releaseLock(dataDir: string): Promise<void> {
   const lockPath = path.join(dataDir, LOCK_FILE)
   const holder = await fs.readFile(lockPath, 'utf8').catch(() => '')
   if (Number.parseInt(holder, 10) === process.pid) await fs.rm(lockPath, { force: true })
+}
+
+/** Whether `pid` is alive and, when the lock recorded a start time, is the very process that wrote it. */
+async function isHolder(pid: number, started: string | undefined): Promise<boolean> {
+  if (!isAlive(pid)) return false
+  if (started === undefined) return true
+  const now = await startTimeOf(pid)
+  return now === undefined || now === started
+}
+
+/** Field 22 of /proc/<pid>/stat (clock ticks after boot), or undefined where there is no /proc. */
+async function startTimeOf(pid: number): Promise<string | undefined> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] || undefined
 }
 
 function isAlive(pid: number): boolean {
@@ -187,8 +208,14 @@ async function choosePgdata(dataDir: string, owner: Owner | undefined, log: NonN
   if (!owner) return preferred
   await fs.mkdir(preferred, { recursive: true, mode: 0o700 })
   await fs.chown(preferred, owner.uid, owner.gid)
-  const reachable = spawnSync('test', ['-w', preferred], { uid: owner.uid, gid: owner.gid }).status === 0
-  if (reachable) return preferred
+  const reachable = () => spawnSync('test', ['-w', preferred], { uid: owner.uid, gid: owner.gid }).status === 0
+  if (reachable()) return preferred
+  // ATTUNE_DATA_DIR is Attune's own: when it alone is closed (mode 700, as mkdtemp makes it), let others traverse
+  // it (not list it) and try again before moving the cluster elsewhere.
+  const mode = (await fs.stat(dataDir)).mode & 0o777
+  await fs.chmod(dataDir, mode | 0o011)
+  if (reachable()) return preferred
+  await fs.chmod(dataDir, mode)
   const fallback = path.join('/var/lib/attune', createHash('sha256').update(dataDir).digest('hex').slice(0, 16))
   log('warn', `${dataDir} is not reachable by the '${SERVER_USER}' user; the cluster lives in ${fallback}`)
   await fs.mkdir(fallback, { recursive: true, mode: 0o700 })
