@@ -113,10 +113,5 @@ describe('attune processes sharing one database', { concurrency: true }, () => {
     assert.match(worker.stdout(), /"msg":"worker stopped"/)
     assert.match(worker.stdout(), /"msg":"attune stopped"/)
     assert.deepEqual(worker.errorLines(), [])
-    const sessions = await sql<{ n: number }>`
-      select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(
-      database.db,
-    )
-    assert.equal(sessions.rows[0]?.n, 0, 'it closed every connection it opened')
   })
 })
