@@ -46,6 +46,10 @@ export const EnvSchema = Type.Object({
     default: false,
     description: 'true or false',
   }),
+  ATTUNE_ALLOW_HTTP_WEBHOOKS: Type.Boolean({
+    default: false,
+    description: 'true or false (true: webhook URLs may use http://, for development)',
+  }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -67,6 +71,8 @@ export interface Config {
   readonly workerConcurrency: number
   readonly jobLeaseSeconds: number
   readonly webhookAllowPrivate: boolean
+  /** Webhook URLs may be http:// (ATTUNE_ALLOW_HTTP_WEBHOOKS); otherwise https only (ATTENTIVE_API.md §2.10). */
+  readonly allowHttpWebhooks: boolean
 }
 
 /** A configuration value that fails its schema; `message` is one line naming the variable and the form. */
@@ -109,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     workerConcurrency: valid.ATTUNE_WORKER_CONCURRENCY,
     jobLeaseSeconds: valid.ATTUNE_JOB_LEASE_SECONDS,
     webhookAllowPrivate: valid.ATTUNE_WEBHOOK_ALLOW_PRIVATE,
+    allowHttpWebhooks: valid.ATTUNE_ALLOW_HTTP_WEBHOOKS,
   })
 }
 

@@ -3,6 +3,7 @@ import type { Deps } from './deps.ts'
 import { companyRoutes } from './features/companies/companies.routes.ts'
 import { meRoutes } from './features/me/me.routes.ts'
 import { opsRoutes } from './features/ops/ops.routes.ts'
+import { webhookRoutes } from './features/webhooks/webhooks.routes.ts'
 
 /**
  * The route map: every feature plugin and its prefix, on one screen. Each route states its auth, scope and
@@ -12,4 +13,5 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   await app.register(opsRoutes, { deps })
   await app.register(companyRoutes, { prefix: '/admin/v1', deps })
   await app.register(meRoutes, { deps })
+  await app.register(webhookRoutes, { deps })
 }

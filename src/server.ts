@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import type { Deps } from './deps.ts'
 import { createDemoSetup, type DemoSetup } from './features/companies/bootstrap.ts'
+import { startDispatcher } from './features/webhooks/dispatcher.ts'
 import { createMetrics } from './http/metrics.ts'
 import { jobHandlers } from './jobs.ts'
 import { startWorker } from './queue/runner.ts'
@@ -85,6 +86,16 @@ export async function startServer(config: Config, roles: Roles, clock: Clock = s
         onOutcome: (kind, outcome) => deps.metrics.jobOutcomes.inc({ kind, outcome }),
       })
     : undefined
+  const webhooks = roles.worker
+    ? startDispatcher({
+        db: store.db,
+        clock,
+        log,
+        allowPrivate: config.webhookAllowPrivate,
+        allowHttp: config.allowHttpWebhooks,
+        listen: store.connectListener,
+      })
+    : undefined
   log.info({ url, roles, embedded: Boolean(store.embedded) }, 'attune started')
 
   let closing: Promise<void> | undefined
@@ -92,6 +103,7 @@ export async function startServer(config: Config, roles: Roles, clock: Clock = s
     (closing ??= (async () => {
       await app?.close()
       await worker?.stop()
+      await webhooks?.stop()
       await store.db.destroy()
       await store.embedded?.stop()
       log.info('attune stopped')

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { DomainEventTables } from '../features/domain-events/domain-events.schema.ts'
+import type { WebhookTables } from '../features/webhooks/webhooks.schema.ts'
 import type { UserTables } from '../features/users/users.schema.ts'
 import type { QueueTables } from '../queue/queue.schema.ts'
 
@@ -48,4 +49,4 @@ interface CoreTables {
 }
 
 /** Every table, one Kysely row type each; features add their tables' interfaces here. */
-export interface Database extends CoreTables, QueueTables, DomainEventTables, UserTables {}
+export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables {}

@@ -25,6 +25,13 @@ export const ERROR_STATUS = {
   unknown_company: 404,
   unknown_api_key: 404,
   invalid_scope: 400,
+  // webhooks
+  unknown_webhook: 404,
+  unknown_delivery: 404,
+  invalid_webhook_url: 400,
+  unknown_event_type: 400,
+  duplicate_event_type: 400,
+  webhook_disabled: 400,
   // faults
   internal_error: 500,
   unavailable: 503,

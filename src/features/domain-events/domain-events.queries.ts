@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 
 /** A domain event to record; `type` is Attentive's webhook event name (ATTENTIVE_API.md §4.1). */
@@ -31,5 +31,20 @@ export async function recordDomainEvents(tx: Transaction<Database>, events: NewD
     )
     .returning('id')
     .execute()
-  return rows.map((row) => row.id)
+  const ids = rows.map((row) => row.id)
+  // Webhook fan-out, in this same transaction: one delivery per event and enabled webhook of its company that
+  // lists its type, or the phone.* alias of it (the alias is stored as the name to echo). So no event commits
+  // without its deliveries; the dispatchers (features/webhooks/dispatcher.ts) send them after the commit.
+  await sql`
+    insert into webhook_deliveries (company_id, webhook_id, domain_event_id, event_type, user_id, occurred_at)
+    select e.company_id, w.id, e.id, name, e.user_id, e.occurred_at
+    from domain_events e
+    join webhooks w on w.company_id = e.company_id and w.disabled_at is null
+    cross join lateral unnest(w.events) as name
+    where e.id = any(${ids}::bigint[])
+      and (name = e.type or name = case e.type when 'sms.subscribed' then 'phone.subscribed'
+                                               when 'sms.unsubscribed' then 'phone.unsubscribed' end)
+    order by e.id, w.id
+  `.execute(tx)
+  return ids
 }
