@@ -56,15 +56,7 @@ async function runServer(config: Config, roles: Roles): Promise<number> {
   try {
     server = await startServer(config, roles)
   } catch (error) {
-    if (error instanceof DataDirBusyError) {
-      console.error(`attune: ${error.message}`)
-      return 1
-    }
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      console.error(`attune: PORT ${config.port} on ${config.host} is already in use; set PORT to a free port`)
-      return 1
-    }
-    throw error
+    return reportStartFailure(error, config)
   }
   if (server.demo && server.url) {
     const base = server.url.replace('127.0.0.1', 'localhost')
@@ -96,9 +88,27 @@ async function runServer(config: Config, roles: Roles): Promise<number> {
   return 0
 }
 
+/** One line and exit code 1 for a start the operator can fix (busy data directory, taken port); rethrows faults. */
+function reportStartFailure(error: unknown, config: Config): number {
+  if (error instanceof DataDirBusyError) {
+    console.error(`attune: ${error.message}`)
+    return 1
+  }
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`attune: PORT ${config.port} on ${config.host} is already in use; set PORT to a free port`)
+    return 1
+  }
+  throw error
+}
+
 async function runMigrate(config: Config): Promise<number> {
   const log = pino({ level: config.logLevel })
-  const store = await openStore(config, log)
+  let store
+  try {
+    store = await openStore(config, log)
+  } catch (error) {
+    return reportStartFailure(error, config)
+  }
   await store.db.destroy()
   await store.embedded?.stop()
   log.info('migrations up to date')
