@@ -143,7 +143,7 @@ describe('attune serve on the embedded store', { concurrency: true }, () => {
     assert.doesNotMatch(afterTerm.stdout(), /Admin token|API key of/)
   })
 
-  test('a second attune on a data directory in use exits at once naming ATTUNE_DATA_DIR and the holder', async (t) => {
+  test('a second serve or a migrate on a data directory in use exits at once naming ATTUNE_DATA_DIR and the holder', async (t) => {
     const processes = attuneProcesses(t)
     const env = { ATTUNE_DATA_DIR: await processes.dataDir(), PORT: '0' }
     const first = await processes.start('serve', env)
@@ -151,15 +151,17 @@ describe('attune serve on the embedded store', { concurrency: true }, () => {
     const server = await postmasterPid(env.ATTUNE_DATA_DIR)
 
     const began = Date.now()
-    const second = processes.spawn('serve', env)
-    const exit = await second.exited
-    assert.equal(exit.code, 1, second.stderr())
-    assert.ok(Date.now() - began < 10_000, `took ${Date.now() - began} ms`)
-    assert.equal(second.errorLines().length, 1, second.stderr())
-    const [line = ''] = second.errorLines()
-    assert.match(line, /ATTUNE_DATA_DIR/)
-    assert.ok(line.includes(env.ATTUNE_DATA_DIR), line)
-    assert.match(line, new RegExp(`\\bpid ${first.pid}\\b`))
+    const others = ['serve', 'migrate'].map((role) => processes.spawn(role, env))
+    for (const other of others) {
+      const exit = await other.exited
+      assert.equal(exit.code, 1, other.stderr())
+      assert.ok(Date.now() - began < 10_000, `took ${Date.now() - began} ms`)
+      assert.equal(other.errorLines().length, 1, other.stderr())
+      const [line = ''] = other.errorLines()
+      assert.match(line, /^attune: ATTUNE_DATA_DIR /)
+      assert.ok(line.includes(env.ATTUNE_DATA_DIR), line)
+      assert.match(line, new RegExp(`\\bpid ${first.pid}\\b`))
+    }
 
     assert.deepEqual(await call(first.url(), 'GET', '/health'), { status: 200, body: { status: 'ok' } })
     assert.equal((await call(first.url(), 'GET', '/v1/me', apiKey)).body.companyName, 'Demo')
