@@ -3,6 +3,8 @@ import type { Deps } from './deps.ts'
 import { companyRoutes } from './features/companies/companies.routes.ts'
 import { meRoutes } from './features/me/me.routes.ts'
 import { opsRoutes } from './features/ops/ops.routes.ts'
+import { signUpSourceRoutes } from './features/sign-up-sources/sign-up-sources.routes.ts'
+import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts'
 import { webhookRoutes } from './features/webhooks/webhooks.routes.ts'
 
 /**
@@ -13,5 +15,7 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   await app.register(opsRoutes, { deps })
   await app.register(companyRoutes, { prefix: '/admin/v1', deps })
   await app.register(meRoutes, { deps })
+  await app.register(signUpSourceRoutes, { deps })
+  await app.register(subscriptionRoutes, { deps })
   await app.register(webhookRoutes, { deps })
 }

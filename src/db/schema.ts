@@ -2,6 +2,9 @@ import type { ColumnType, Generated } from 'kysely'
 import type { DomainEventTables } from '../features/domain-events/domain-events.schema.ts'
 import type { WebhookTables } from '../features/webhooks/webhooks.schema.ts'
 import type { UserTables } from '../features/users/users.schema.ts'
+import type { SignUpSourceTables } from '../features/sign-up-sources/sign-up-sources.schema.ts'
+import type { ConsentTables } from '../features/subscriptions/consents.schema.ts'
+import type { AttributeTables } from '../features/attributes/attributes.schema.ts'
 import type { QueueTables } from '../queue/queue.schema.ts'
 
 /** A timestamptz column: read as Date, written as Date or an ISO string. */
@@ -20,6 +23,12 @@ export interface CompaniesTable {
 export interface CompanySettings {
   /** Requests per second per key and endpoint family, overriding Attentive's defaults. */
   rateLimits?: Partial<Record<RateLimitFamily, number>>
+  /** An opt-out of one consent type by the subscriber's keyword ends every type on that channel. Default true. */
+  revokeAll?: boolean
+  /** EMAIL sign-ups wait for a confirmation, as TEXT ones do. Default false (single opt-in). */
+  emailDoubleOptIn?: boolean
+  /** ISO country that national phone numbers are read in. Default US. */
+  defaultCountry?: string
 }
 
 export type RateLimitFamily = 'default' | 'subscribe' | 'identity' | 'unsubscribe' | 'catalogUpload'
@@ -49,4 +58,4 @@ interface CoreTables {
 }
 
 /** Every table, one Kysely row type each; features add their tables' interfaces here. */
-export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables {}
+export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables, SignUpSourceTables, ConsentTables, AttributeTables {}
