@@ -17,6 +17,7 @@ export class KeyCache {
   private listening = false
   private listener: pg.Client | undefined
   private closed = false
+  private readonly waiters = new Map<string, Array<() => void>>()
   private readonly db: Kysely<Database>
   private readonly connect: (() => pg.Client) | undefined
 
@@ -30,7 +31,12 @@ export class KeyCache {
     if (!this.connect || this.closed) return
     const client = this.connect()
     this.listener = client
-    client.on('notification', () => this.entries.clear())
+    client.on('notification', (message) => {
+      this.entries.clear()
+      const waiting = this.waiters.get(message.payload ?? '')
+      this.waiters.delete(message.payload ?? '')
+      for (const wake of waiting ?? []) wake()
+    })
     client.on('error', () => this.reconnect(client))
     client.on('end', () => this.reconnect(client))
     try {
@@ -64,6 +70,23 @@ export class KeyCache {
       this.entries.set(cacheKey, { key, expires: nowMs + TTL_MS })
     }
     return key
+  }
+
+  /**
+   * Resolves once this process has heard the notification for key `keyId` (or after `timeoutMs`). Call it before
+   * the change commits and await it after: when this process has heard it, every connected process has been sent it.
+   */
+  heard(keyId: number, timeoutMs = 2000): Promise<void> {
+    if (!this.listening) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      const list = this.waiters.get(String(keyId)) ?? []
+      list.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+      this.waiters.set(String(keyId), list)
+    })
   }
 
   /** Forgets every cached key (the next request of each asks the database). */

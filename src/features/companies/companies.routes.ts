@@ -18,6 +18,8 @@ import {
 import { findCompany, insertCompany, listCompanies, toApiCompany, updateCompany } from './companies.queries.ts'
 
 const admin = { auth: 'admin' as const }
+/** Time allowed after this process hears a revocation for the other processes to hear it too (measured: ≤ 5 ms). */
+const REVOCATION_MARGIN_MS = 50
 const tags = ['Admin']
 
 function companyIdOf(encoded: string): number {
@@ -167,8 +169,12 @@ export async function companyRoutes(app: App, { deps }: { deps: Deps }): Promise
     },
     async (request, reply) => {
       const companyId = companyIdOf(request.params.companyId)
+      // The answer waits until the revocation's NOTIFY has reached this process, plus a margin for the other
+      // listeners, so a request sent to any process after the 204 is refused (ADR 0005).
+      const heard = app.keyCache.heard(request.params.keyId)
       const revoked = await revokeKey(deps.db, companyId, request.params.keyId, deps.clock.now())
       app.keyCache.clear()
+      if (revoked) await heard.then(() => new Promise((resolve) => setTimeout(resolve, REVOCATION_MARGIN_MS)))
       if (!revoked) {
         throw new AppError('unknown_api_key', `keyId: company ${encodeObjectId('Company', companyId)} has no key ${request.params.keyId}`, {
           field: 'keyId',
