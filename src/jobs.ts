@@ -1,7 +1,10 @@
 import type { Deps } from './deps.ts'
+import { MAINTENANCE_JOB, maintenanceJob } from './features/events/maintenance.job.ts'
 import type { JobHandler } from './queue/runner.ts'
 
 /** The job map: every job kind and its handler, on one screen. Features add their kinds here. */
 export function jobHandlers(_deps: Deps): Record<string, JobHandler> {
-  return {}
+  return {
+    [MAINTENANCE_JOB]: maintenanceJob,
+  }
 }

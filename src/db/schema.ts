@@ -6,6 +6,8 @@ import type { SignUpSourceTables } from '../features/sign-up-sources/sign-up-sou
 import type { ConsentTables } from '../features/subscriptions/consents.schema.ts'
 import type { AttributeTables } from '../features/attributes/attributes.schema.ts'
 import type { QueueTables } from '../queue/queue.schema.ts'
+import type { EventTables } from '../features/events/events.schema.ts'
+import type { IdempotencyTables } from '../http/idempotency.ts'
 
 /** A timestamptz column: read as Date, written as Date or an ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>
@@ -29,6 +31,8 @@ export interface CompanySettings {
   emailDoubleOptIn?: boolean
   /** ISO country that national phone numbers are read in. Default US. */
   defaultCountry?: string
+  /** Events older than this many days are deleted (features/events/maintenance.job.ts). Default: kept. */
+  eventRetentionDays?: number
 }
 
 export type RateLimitFamily = 'default' | 'subscribe' | 'identity' | 'unsubscribe' | 'catalogUpload'
@@ -58,4 +62,4 @@ interface CoreTables {
 }
 
 /** Every table, one Kysely row type each; features add their tables' interfaces here. */
-export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables, SignUpSourceTables, ConsentTables, AttributeTables {}
+export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables, SignUpSourceTables, ConsentTables, AttributeTables, EventTables, IdempotencyTables {}
