@@ -6,6 +6,7 @@ import type { SignUpSourceTables } from '../features/sign-up-sources/sign-up-sou
 import type { ConsentTables } from '../features/subscriptions/consents.schema.ts'
 import type { AttributeTables } from '../features/attributes/attributes.schema.ts'
 import type { QueueTables } from '../queue/queue.schema.ts'
+import type { MessageTables } from '../features/messages/messages.schema.ts'
 import type { EventTables } from '../features/events/events.schema.ts'
 import type { IdempotencyTables } from '../http/idempotency.ts'
 
@@ -62,4 +63,4 @@ interface CoreTables {
 }
 
 /** Every table, one Kysely row type each; features add their tables' interfaces here. */
-export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables, SignUpSourceTables, ConsentTables, AttributeTables, EventTables, IdempotencyTables {}
+export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables, SignUpSourceTables, ConsentTables, AttributeTables, EventTables, IdempotencyTables, MessageTables {}
