@@ -27,21 +27,29 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/compliance/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/db/**', 'kysely', 'pg', '**/features/**', 'node:fs*', 'node:net', 'node:http*'], message: 'compliance/ is pure: no I/O' }] },
-      ],
-    },
-  },
-  {
     files: ['src/**/*.ts'],
     ignores: ['src/features/messages/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['**/carriers/**'], message: 'only features/messages talks to carriers' }] },
+      ],
+    },
+  },
+  // Last, so it replaces the carriers-only restriction above for these files.
+  {
+    files: ['src/compliance/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/db/**', 'kysely', 'pg', '**/features/**', '**/carriers/**', 'node:fs*', 'node:net', 'node:http*'],
+              message: 'compliance/ is pure: no I/O',
+            },
+          ],
+        },
       ],
     },
   },
