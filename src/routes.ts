@@ -1,11 +1,14 @@
 import type { App } from './app.ts'
 import type { Deps } from './deps.ts'
+import { attributeRoutes } from './features/attributes/attributes.routes.ts'
 import { companyRoutes } from './features/companies/companies.routes.ts'
+import { identityRoutes } from './features/identity/identity.routes.ts'
 import { eventRoutes } from './features/events/events.routes.ts'
 import { meRoutes } from './features/me/me.routes.ts'
 import { opsRoutes } from './features/ops/ops.routes.ts'
 import { signUpSourceRoutes } from './features/sign-up-sources/sign-up-sources.routes.ts'
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts'
+import { userRoutes } from './features/users/users.routes.ts'
 import { webhookRoutes } from './features/webhooks/webhooks.routes.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 
@@ -20,6 +23,9 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   await app.register(meRoutes, { deps })
   await app.register(signUpSourceRoutes, { deps })
   await app.register(subscriptionRoutes, { deps })
+  await app.register(attributeRoutes, { deps })
+  await app.register(identityRoutes, { deps })
+  await app.register(userRoutes, { deps })
   await app.register(webhookRoutes, { deps })
   await app.register(eventRoutes, { deps })
 }

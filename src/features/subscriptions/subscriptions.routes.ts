@@ -100,7 +100,7 @@ export async function subscriptionRoutes(app: App, { deps }: { deps: Deps }): Pr
     async (request, reply) => {
       const ctx = contextOf(request, deps.clock.now())
       const user = queryOf(request.query)
-      const body = await deps.db.transaction().execute((tx) => unsubscribe(tx, ctx, { user }))
+      const body = await deps.db.transaction().execute((tx) => unsubscribe(tx, ctx, { user }, ''))
       return reply.status(202).send(body)
     },
   )

@@ -44,15 +44,16 @@ function echoUser(user: { phone?: string | null | undefined; email?: string | nu
   }
 }
 
-function requestIdentifiers(ctx: RequestContext, user: SubscribeBody['user']) {
-  const phone = phoneField(user.phone, 'user.phone', ctx.settings.defaultCountry)
-  const email = emailField(user.email, 'user.email')
+function requestIdentifiers(ctx: RequestContext, user: SubscribeBody['user'], at = 'user.') {
+  const phone = phoneField(user.phone, `${at}phone`, ctx.settings.defaultCountry)
+  const email = emailField(user.email, `${at}email`)
   if (phone === undefined && email === undefined) {
+    const field = at === '' ? 'phone' : 'user'
     throw new AppError(
       'missing_identifier',
-      'user: needs a phone, an email or both, e.g. {"phone": "+17707651750"}',
+      `${field}: needs a phone, an email or both, e.g. {"phone": "+17707651750"}`,
       {
-        field: 'user',
+        field,
       },
     )
   }
@@ -167,8 +168,13 @@ export async function subscribe(tx: Transaction<Database>, ctx: RequestContext, 
  * EMAIL ones; named pairs only, or every existing one when none are named. A named pair with no record is
  * stored as a suppression and answers PREVIOUSLY_UNSUBSCRIBED.
  */
-export async function unsubscribe(tx: Transaction<Database>, ctx: RequestContext, body: UnsubscribeBody) {
-  const { phone, email } = requestIdentifiers(ctx, body.user)
+export async function unsubscribe(
+  tx: Transaction<Database>,
+  ctx: RequestContext,
+  body: UnsubscribeBody,
+  fieldPrefix = 'user.',
+) {
+  const { phone, email } = requestIdentifiers(ctx, body.user, fieldPrefix)
   const actor = { kind: 'api_key' as const, id: String(ctx.keyId) }
   const notification = {
     disabled: body.notification?.disabled ?? false,

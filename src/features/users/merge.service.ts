@@ -1,6 +1,8 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
+import { mergeAttributes } from '../attributes/attributes-merge.ts'
 import { recordDomainEvents } from '../domain-events/domain-events.queries.ts'
+import { mergeConsents } from '../subscriptions/consent-merge.ts'
 import { moveUserRows, userTables } from './merge.queries.ts'
 
 /** A table whose rows cannot simply be moved, with the rule that folds `otherId`'s rows into the survivor's. */
@@ -14,7 +16,7 @@ export type MergeRule = (
 
 // Tables needing more than a move: consent (an opt-out on either side survives, nothing is created) and
 // attributes (newest value wins per name). Their rules live with the features that own the tables.
-const rules: Record<string, MergeRule> = {}
+const rules: Record<string, MergeRule> = { consents: mergeConsents, user_attributes: mergeAttributes }
 
 /**
  * Folds profile `otherId` into `survivorId`: every row of every table with a `user_id` column moves to the
@@ -47,13 +49,15 @@ export async function mergeUsers(
   }
   const details: Record<string, unknown> = {}
   const moved: Record<string, number> = {}
-  for (const table of await userTables(tx)) {
+  const tables = await userTables(tx)
+  // Plain moves first, so that the rules (which announce consent changes) see the merged identifiers.
+  for (const table of tables.filter((t) => !rules[t.name] && !t.appendOnly)) {
+    const count = await moveUserRows(tx, table, companyId, survivorId, otherId)
+    if (count > 0) moved[table.name] = count
+  }
+  for (const table of tables) {
     const rule = rules[table.name]
     if (rule) details[table.name] = await rule(tx, companyId, survivorId, otherId, now)
-    else if (!table.appendOnly) {
-      const count = await moveUserRows(tx, table, companyId, survivorId, otherId)
-      if (count > 0) moved[table.name] = count
-    }
   }
   await tx
     .updateTable('users')
