@@ -11,11 +11,16 @@ export interface ReceivedRequest {
   answered: number
   /** Date.now() when the body had arrived. */
   at: number
+  /** performance.now() when the answer was sent (a receiver working concurrently finishes in this order). */
+  answeredAt: number | undefined
 }
 
-/** How the receiver answers: a status (and headers), hang (never answer), or redirect elsewhere. */
+/**
+ * How the receiver answers: a status (with headers, e.g. a Location to redirect, and after a delay), or hang
+ * (never answer).
+ */
 export type ReceiverBehaviour =
-  | { kind: 'status'; status: number; headers?: Record<string, string> }
+  | { kind: 'status'; status: number; headers?: Record<string, string>; delayMs?: () => number }
   | { kind: 'hang' }
 
 /**
@@ -69,11 +74,18 @@ export async function startWebhookReceiver(t: Pick<TestContext, 'after'>): Promi
         body: Buffer.concat(chunks),
         answered: current.kind === 'status' ? current.status : 0,
         at: Date.now(),
+        answeredAt: undefined,
       }
       receiver.received.push(entry)
       if (current.kind === 'hang') return
-      response.writeHead(current.status, { 'content-type': 'text/plain', ...current.headers })
-      response.end(current.status < 300 ? 'ok' : `status ${current.status}`)
+      const answer = () => {
+        entry.answeredAt = performance.now()
+        response.writeHead(current.status, { 'content-type': 'text/plain', ...current.headers })
+        response.end(current.status < 300 ? 'ok' : `status ${current.status}`)
+      }
+      const delay = current.delayMs?.() ?? 0
+      if (delay > 0) setTimeout(answer, delay)
+      else answer()
     })
   })
   server.on('connection', (socket) => {

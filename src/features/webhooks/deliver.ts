@@ -33,42 +33,30 @@ export interface PostOptions {
  * happens in the DNS lookup of the connection itself (safeLookup).
  */
 export function postWebhook(url: string, headers: Record<string, string>, body: Buffer, options: PostOptions): Promise<PostResult> {
+  const refused = (error: string): Promise<PostResult> =>
+    Promise.resolve({ statusCode: undefined, latencyMs: 0, error, responseExcerpt: undefined, retryAfter: undefined })
+  let target: URL
+  try {
+    target = new URL(url)
+  } catch {
+    return refused(`'${url}' is not a URL`)
+  }
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
+  if (!options.allowPrivate && net.isIP(host) && isPrivateAddress(host)) return refused(`refused: ${host} is a private address`)
+  return send(target, headers, body, options)
+}
+
+function send(target: URL, headers: Record<string, string>, body: Buffer, options: PostOptions): Promise<PostResult> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const limit = options.responseLimitBytes ?? 4096
   const started = performance.now()
-  const elapsed = () => Math.round(performance.now() - started)
+  const secure = target.protocol === 'https:'
   return new Promise((resolve) => {
     let settled = false
     let statusCode: number | undefined
     let retryAfter: string | undefined
     const chunks: Buffer[] = []
     let read = 0
-    const finish = (error: string | undefined) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      const excerpt = chunks.length > 0 ? Buffer.concat(chunks).subarray(0, limit).toString('utf8') : undefined
-      const success = statusCode !== undefined && statusCode >= 200 && statusCode < 300
-      resolve({
-        statusCode,
-        latencyMs: elapsed(),
-        error: success ? undefined : (error ?? `answered ${statusCode}`),
-        responseExcerpt: excerpt,
-        retryAfter,
-      })
-    }
-
-    let target: URL
-    try {
-      target = new URL(url)
-    } catch {
-      return finish(`'${url}' is not a URL`)
-    }
-    const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
-    if (!options.allowPrivate && net.isIP(host) && isPrivateAddress(host)) {
-      return finish(`refused: ${host} is a private address`)
-    }
-    const secure = target.protocol === 'https:'
     const request = (secure ? https : http).request(target, {
       method: 'POST',
       headers: { ...headers, 'content-length': String(body.length) },
@@ -79,6 +67,19 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
       request.destroy()
       finish(statusCode === undefined ? `no answer within ${timeoutMs} ms` : undefined)
     }, timeoutMs)
+    function finish(error: string | undefined): void {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      const success = statusCode !== undefined && statusCode >= 200 && statusCode < 300
+      resolve({
+        statusCode,
+        latencyMs: Math.round(performance.now() - started),
+        error: success ? undefined : (error ?? `answered ${statusCode}`),
+        responseExcerpt: chunks.length > 0 ? Buffer.concat(chunks).subarray(0, limit).toString('utf8') : undefined,
+        retryAfter,
+      })
+    }
     request.on('response', (response) => {
       statusCode = response.statusCode
       const header = response.headers['retry-after']

@@ -43,7 +43,10 @@ export function nextAttemptAt(input: RetryInput): Date | undefined {
 /** Reads a Retry-After header (seconds, or an HTTP date) as milliseconds from `now`; undefined when absent or bad. */
 export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined
-  if (/^\d{1,9}$/.test(value.trim())) return Number(value.trim()) * 1000
-  const date = Date.parse(value)
+  const text = value.trim()
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000
+  // Otherwise an HTTP-date (RFC 9110 §10.2.3), e.g. "Thu, 15 Jan 2026 15:01:00 GMT".
+  if (!/^[A-Za-z]{3}, /.test(text)) return undefined
+  const date = Date.parse(text)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime())
 }
