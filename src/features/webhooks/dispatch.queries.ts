@@ -193,12 +193,13 @@ export async function notifyDispatchers(tx: Transaction<Database>): Promise<void
 }
 
 /**
- * The current identifiers of the profiles these deliveries are about, oldest first, by the event's user id. A
- * profile merged away speaks through the one it was merged into. One query per claimed batch.
+ * The current identifiers of the profiles these deliveries are about, oldest first, by the event's user id (a
+ * profile merged away speaks through the one it was merged into): they complete what an event recorded about its
+ * subscriber. One query per claimed batch.
  */
 export async function loadProfileIdentifiers(db: Kysely<Database>, deliveries: ClaimedDelivery[]) {
   const pairs = new Map<number, number>()
-  for (const d of deliveries) if (d.userId !== null && !isRecordWithSubscriber(d.payload)) pairs.set(d.userId, d.companyId)
+  for (const d of deliveries) if (d.userId !== null) pairs.set(d.userId, d.companyId)
   if (pairs.size === 0) return new Map<number, IdentifierValue[]>()
   const result = await sql<IdentifierValue & { userId: number }>`
     select u.id as "userId", i.kind, i.name, i.value
@@ -214,8 +215,4 @@ export async function loadProfileIdentifiers(db: Kysely<Database>, deliveries: C
     list.push({ kind: row.kind, name: row.name, value: row.value })
   }
   return byUser
-}
-
-function isRecordWithSubscriber(payload: Record<string, unknown>): boolean {
-  return typeof payload.subscriber === 'object' && payload.subscriber !== null
 }

@@ -1,9 +1,6 @@
 import { encodeObjectId } from '../../http/object-id.ts'
 
-/**
- * A subscriber in Attune's words, as recording features write it into an event's `payload.subscriber` and as
- * subscriberFromIdentifiers builds it from the profile at delivery time.
- */
+/** A profile's identifiers in Attune's words, as subscriberFromIdentifiers builds them at delivery time. */
 export interface Subscriber {
   userId?: number
   phone?: string
@@ -32,7 +29,7 @@ export interface PayloadInput {
   registeredType: string
   event: PayloadEvent
   company: { id: number; name: string }
-  /** The profile's identifiers now, used when the event did not record its own subscriber block. */
+  /** The profile's identifiers now; what the event recorded about its subscriber takes precedence. */
   profile?: Subscriber | undefined
 }
 
@@ -69,17 +66,20 @@ function snakeKeys(value: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * The subscriber block (§4.2): `external_id` is Attune's user id; `phone` and `email` only when known;
- * `external_identifiers` only when there are some, each a list, custom ones grouped by name.
+ * The subscriber block (§4.2): what the event recorded about its subscriber (in Attune's camelCase or already in
+ * the wire's snake_case), completed from the profile as it is now. `external_id` is Attune's user id; `phone` and
+ * `email` only when known; `external_identifiers` only when there are some, each a list, custom ones by name.
  */
-function wireSubscriber(subscriber: Subscriber, userId: number | null): Record<string, unknown> {
-  const external = subscriber.externalIdentifiers
-  const identifiers = external ? snakeKeys(external) : {}
-  const id = subscriber.userId ?? userId
+function wireSubscriber(recorded: Record<string, unknown>, profile: Subscriber, userId: number | null): Record<string, unknown> {
+  const id = recorded.userId ?? recorded.external_id ?? profile.userId ?? userId
+  const phone = recorded.phone ?? profile.phone
+  const email = recorded.email ?? profile.email
+  const external = recorded.externalIdentifiers ?? recorded.external_identifiers ?? profile.externalIdentifiers
+  const identifiers = isRecord(external) ? snakeKeys(external) : {}
   return {
     ...(id !== null && id !== undefined ? { external_id: id } : {}),
-    ...(subscriber.phone !== undefined ? { phone: subscriber.phone } : {}),
-    ...(subscriber.email !== undefined ? { email: subscriber.email } : {}),
+    ...(phone !== undefined ? { phone } : {}),
+    ...(email !== undefined ? { email } : {}),
     ...(Object.keys(identifiers).length > 0 ? { external_identifiers: identifiers } : {}),
   }
 }
@@ -101,16 +101,16 @@ function wireField(field: string, value: unknown): unknown {
 /**
  * The JSON object one delivery POSTs: Attentive's envelope (`type`, `timestamp` in Unix ms, `company`,
  * `subscriber`) plus the event's own fields in Attentive's wire form (§4.2). Built at delivery time from the
- * event row; the subscriber block is the one the event recorded, or else the profile as it is now.
+ * event row and the profile; the one place to extend when payloads grow.
  */
 export function buildPayload(input: PayloadInput): Record<string, unknown> {
   const { event, company } = input
-  const recorded = isRecord(event.payload.subscriber) ? (event.payload.subscriber as Subscriber) : undefined
+  const recorded = isRecord(event.payload.subscriber) ? event.payload.subscriber : {}
   const body: Record<string, unknown> = {
     type: input.registeredType,
     timestamp: event.occurredAt.getTime(),
     company: { display_name: company.name, company_id: encodeObjectId('Company', company.id) },
-    subscriber: wireSubscriber(recorded ?? input.profile ?? {}, event.userId),
+    subscriber: wireSubscriber(recorded, input.profile ?? {}, event.userId),
   }
   for (const field of FIELDS[event.type] ?? []) {
     const value = event.payload[field]
