@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createSource } from './helpers/subscribers.ts'
-import { startWebhookReceiver, type ReceivedRequest } from './helpers/webhook-receiver.ts'
+import { startWebhookReceiver } from './helpers/webhook-receiver.ts'
 import {
   buildWebhookTestApp,
   companyNumber,
@@ -50,7 +50,7 @@ test('a subscribe, a custom event, an attribute, a sent text and an opt-out each
   await waitForDispatchIdle(testApp)
   const now = Math.floor(Date.now() / 1000)
   const bodies = new Map<string, Body>()
-  for (const request of receiver.received as ReceivedRequest[]) {
+  for (const request of receiver.received) {
     assert.ok(verifyAttentive(webhook.secret, request.body, request.headers))
     assert.ok(verifyStandard(webhook.secret, request.body, request.headers, now))
     const body = JSON.parse(request.body.toString()) as Body
