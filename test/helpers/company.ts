@@ -72,5 +72,6 @@ export async function assertCrossCompanyDenied(
 }
 
 function isEmptyAnswer(body: string): boolean {
-  return ['[]', '{}', '{"subscriptionEligibilities":[]}'].includes(body.trim()) || body.trim() === ''
+  const empty = ['[]', '{}', '{"subscriptionEligibilities":[]}', '{"users":[]}', '{"signUpSources":[]}']
+  return empty.includes(body.trim()) || body.trim() === ''
 }

@@ -33,6 +33,8 @@ export interface SignUpOptions {
   ip?: string | undefined
   userAgent?: string | undefined
   now: Date
+  /** The profile was created in this transaction: no one else can see it, so it has no consent to lock or read. */
+  newProfile?: boolean | undefined
 }
 
 function sameAddress(channel: Channel, a: string, b: string): boolean {
@@ -53,8 +55,11 @@ export async function signUp(
   options: SignUpOptions,
 ): Promise<SignUpOutcome[]> {
   const { source } = options
-  await lockConsents(tx, [userId])
-  const rows = await findConsents(tx, companyId, userId)
+  let rows: Awaited<ReturnType<typeof findConsents>> = []
+  if (!options.newProfile) {
+    await lockConsents(tx, [userId])
+    rows = await findConsents(tx, companyId, userId)
+  }
   const outcomes: SignUpOutcome[] = []
   const changes: ConsentChange[] = []
   for (const request of options.requests) {

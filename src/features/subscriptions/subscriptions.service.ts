@@ -142,8 +142,9 @@ export async function subscribe(tx: Transaction<Database>, ctx: RequestContext, 
     )
   }
   const ids: UserIdentifiers = { ...external, phone, email }
-  const { userId } = await resolveUser(tx, ctx.companyId, ids, ctx.now)
+  const { userId, created } = await resolveUser(tx, ctx.companyId, ids, ctx.now)
   const outcomes = await signUp(tx, ctx.companyId, userId, {
+    newProfile: created,
     requests,
     source,
     singleOptIn: body.singleOptIn ?? false,

@@ -12,9 +12,15 @@ import { ConsentEvidenceSchema, ProfileSchema, UserIdParams, UsersQuerySchema } 
 const tags = ['Attune addition']
 const config = { auth: 'key' as const, scope: 'subscriptions:read' as const }
 
+// The answer never repeats the id: a 404 tells the caller nothing about whom another company holds.
+const unknownUser = () =>
+  new AppError('unknown_user', 'id: this company has no such user; use an id from GET /v1/users', {
+    field: 'id',
+  })
+
 function userIdOf(encoded: string): number {
   const id = decodeObjectId('User', encoded)
-  if (id === undefined) throw new AppError('unknown_user', `id: no user ${encoded}`, { field: 'id' })
+  if (id === undefined) throw unknownUser()
   return id
 }
 
@@ -80,7 +86,7 @@ export async function userRoutes(app: App, { deps }: { deps: Deps }): Promise<vo
     },
     async (request) => {
       const profile = await loadProfile(deps.db, request.apiKey.company.id, userIdOf(request.params.id))
-      if (!profile) throw new AppError('unknown_user', `id: no user ${request.params.id}`, { field: 'id' })
+      if (!profile) throw unknownUser()
       return profile
     },
   )
@@ -103,7 +109,7 @@ export async function userRoutes(app: App, { deps }: { deps: Deps }): Promise<vo
         userIdOf(request.params.id),
         deps.clock.now(),
       )
-      if (!evidence) throw new AppError('unknown_user', `id: no user ${request.params.id}`, { field: 'id' })
+      if (!evidence) throw unknownUser()
       return evidence
     },
   )
