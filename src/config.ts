@@ -50,6 +50,37 @@ export const EnvSchema = Type.Object({
     default: false,
     description: 'true or false (true: webhook URLs may use http://, for development)',
   }),
+  ATTUNE_CARRIER: Type.Union([Type.Literal('sandbox')], {
+    default: 'sandbox',
+    description: 'sandbox (the only carrier so far: stores texts instead of sending them)',
+  }),
+  ATTUNE_SANDBOX_RECEIPT_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 86_400_000,
+    default: 1000,
+    description: 'milliseconds from hand-off to the sandbox delivery receipt, 0-86400000',
+  }),
+  ATTUNE_SANDBOX_OUTCOMES: Type.String({
+    pattern: '^(delivered|undelivered|failed)=\\d+(\\.\\d+)?(,(delivered|undelivered|failed)=\\d+(\\.\\d+)?)*$',
+    default: 'delivered=100',
+    description: 'receipt outcome weights such as delivered=90,undelivered=5,failed=5',
+  }),
+  ATTUNE_MESSAGE_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 5000,
+    default: 500,
+    description: 'messages one dispatcher claims per statement, an integer 1-5000',
+  }),
+  ATTUNE_MESSAGE_DISPATCHERS: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 2,
+    description: 'message dispatch loops per worker process, an integer 1-64',
+  }),
+  ATTUNE_MEDIA_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'true or false (true: MMS mediaUrl may point at private addresses, for development)',
+  }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -73,6 +104,16 @@ export interface Config {
   readonly webhookAllowPrivate: boolean
   /** Webhook URLs may be http:// (ATTUNE_ALLOW_HTTP_WEBHOOKS); otherwise https only (ATTENTIVE_API.md §2.10). */
   readonly allowHttpWebhooks: boolean
+  /** The carrier adapter texts go through (ATTUNE_CARRIER). */
+  readonly carrier: 'sandbox'
+  /** Sandbox: time from hand-off to the simulated receipt, and the outcome weights. */
+  readonly sandboxReceiptDelayMs: number
+  readonly sandboxOutcomes: string
+  /** Messages claimed per statement, and dispatch loops per worker process (docs/adr/0011-message-dispatch.md). */
+  readonly messageBatchSize: number
+  readonly messageDispatchers: number
+  /** MMS media may be fetched from private addresses (ATTUNE_MEDIA_ALLOW_PRIVATE). */
+  readonly mediaAllowPrivate: boolean
 }
 
 /** A configuration value that fails its schema; `message` is one line naming the variable and the form. */
@@ -116,6 +157,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     jobLeaseSeconds: valid.ATTUNE_JOB_LEASE_SECONDS,
     webhookAllowPrivate: valid.ATTUNE_WEBHOOK_ALLOW_PRIVATE,
     allowHttpWebhooks: valid.ATTUNE_ALLOW_HTTP_WEBHOOKS,
+    carrier: valid.ATTUNE_CARRIER,
+    sandboxReceiptDelayMs: valid.ATTUNE_SANDBOX_RECEIPT_DELAY_MS,
+    sandboxOutcomes: valid.ATTUNE_SANDBOX_OUTCOMES,
+    messageBatchSize: valid.ATTUNE_MESSAGE_BATCH_SIZE,
+    messageDispatchers: valid.ATTUNE_MESSAGE_DISPATCHERS,
+    mediaAllowPrivate: valid.ATTUNE_MEDIA_ALLOW_PRIVATE,
   })
 }
 

@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import type { Deps } from './deps.ts'
 import { createDemoSetup, type DemoSetup } from './features/companies/bootstrap.ts'
+import { createCarrier, startMessageDispatcher } from './features/messages/dispatcher.ts'
 import { startDispatcher } from './features/webhooks/dispatcher.ts'
 import { createMetrics } from './http/metrics.ts'
 import { jobHandlers } from './jobs.ts'
@@ -96,6 +97,17 @@ export async function startServer(config: Config, roles: Roles, clock: Clock = s
         listen: store.connectListener,
       })
     : undefined
+  const messages = roles.worker
+    ? startMessageDispatcher({
+        db: store.db,
+        clock,
+        log,
+        carrier: createCarrier(config, store.db, clock),
+        batchSize: config.messageBatchSize,
+        loops: config.messageDispatchers,
+        listen: store.connectListener,
+      })
+    : undefined
   log.info({ url, roles, embedded: Boolean(store.embedded) }, 'attune started')
 
   let closing: Promise<void> | undefined
@@ -104,6 +116,7 @@ export async function startServer(config: Config, roles: Roles, clock: Clock = s
       await app?.close()
       await worker?.stop()
       await webhooks?.stop()
+      await messages?.stop()
       await store.db.destroy()
       await store.embedded?.stop()
       log.info('attune stopped')

@@ -32,6 +32,14 @@ export interface CompanySettings {
   emailDoubleOptIn?: boolean
   /** ISO country that national phone numbers are read in. Default US. */
   defaultCountry?: string
+  /** Countries texts may go to, ISO codes ("UK" reads as GB). Default US, CA, GB (compliance/countries.ts). */
+  smsCountries?: string[]
+  /** IANA zone for recipients whose own zone is unknown (quiet hours). Default America/New_York. */
+  timeZone?: string
+  /** Smart sending: at most `limit` marketing texts per person in `windowHours`; false: off. Default 1 per 8 h. */
+  frequencyCap?: { limit: number; windowHours: number } | false
+  /** Longest text the send APIs accept, in segments (COMPLIANCE.md §3.2). Default 10. */
+  maxSegments?: number
   /** Events older than this many days are deleted (features/events/maintenance.job.ts). Default: kept. */
   eventRetentionDays?: number
 }

@@ -63,13 +63,15 @@ create index messages_awaiting_receipt on messages (sent_at) where state = 'sent
 -- Each message's state history after `queued` (that entry is the message's created_at), in order:
 -- GET /v1/messages/{id} shows it. Receipts that change nothing (a duplicate, a late one) are not written.
 create table message_events (
+  -- Orders entries written at the same instant (a receipt that also records `sent`).
+  id          bigint generated always as identity,
   message_id  bigint not null references messages (id) on delete cascade,
   company_id  bigint not null,
   state       text not null,
   at          timestamptz not null,
   detail      jsonb
 );
-create index message_events_message on message_events (message_id, at);
+create index message_events_message on message_events (message_id, id);
 
 -- What the sandbox carrier (src/carriers/sandbox.ts) was handed: the far side of the protocol, kept by Attune so
 -- a newcomer can watch sends with no carrier account. `submissions` counts hand-offs of one message id: a

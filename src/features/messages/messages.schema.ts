@@ -68,6 +68,7 @@ export interface MessagesTable {
 }
 
 export interface MessageEventsTable {
+  id: Generated<number>
   message_id: number
   company_id: number
   state: MessageState
@@ -111,6 +112,14 @@ export interface LinkClicksTable {
   user_agent: string | null
 }
 
+export interface SuppressedAddressesTable {
+  company_id: number
+  channel: Channel
+  address_hash: Buffer
+  reason: 'deleted' | 'operator'
+  created_at: Timestamp
+}
+
 /** The messaging tables, for src/db/schema.ts. */
 export interface MessageTables {
   messages: MessagesTable
@@ -118,4 +127,5 @@ export interface MessageTables {
   sandbox_submissions: SandboxSubmissionsTable
   short_links: ShortLinksTable
   link_clicks: LinkClicksTable
+  suppressed_addresses: SuppressedAddressesTable
 }

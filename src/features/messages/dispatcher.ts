@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto'
+import os from 'node:os'
+import type { Kysely } from 'kysely'
+import type pg from 'pg'
+import type { Carrier, SendResult } from '../../carriers/carrier.ts'
+import { parseOutcomeMix, SandboxCarrier } from '../../carriers/sandbox.ts'
+import type { Clock } from '../../clock.ts'
+import type { Config } from '../../config.ts'
+import type { Database } from '../../db/schema.ts'
+import { claimAndDecide } from './dispatch.service.ts'
+import { postponeSending } from './dispatch.queries.ts'
+import { scheduleReceiptExpiry } from './expire.job.ts'
+import { MESSAGES_CHANNEL } from './messages.service.ts'
+import { applyReceipts, markFailed, markSent } from './receipts.service.ts'
+
+/** The logger methods the dispatcher uses; a pino Logger fits. */
+export interface DispatchLogger {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+  error(obj: object, msg: string): void
+}
+
+/** Options of startMessageDispatcher. */
+export interface MessageDispatcherOptions {
+  /** Its pool needs `loops` + 2 connections (a claim each, receipts, LISTEN) for full speed. */
+  db: Kysely<Database>
+  clock: Clock
+  log: DispatchLogger
+  carrier: Carrier
+  /** Messages claimed per statement. Default 500. */
+  batchSize?: number
+  /** Claim loops running at once, so one batch's commit overlaps another's rules. Default 2. */
+  loops?: number
+  /** Time a handed-over message stays `sending` before another dispatcher reconciles it. Default 60,000. */
+  leaseMs?: number
+  /** Claims of a message before an unreconciled hand-off ends `failed`. Default 10. */
+  maxAttempts?: number
+  /** Delay before a message the carrier did not take is tried again. Default 30,000. */
+  retryDelayMs?: number
+  /** Time between claims when no notification arrives. Default 1,000. */
+  pollIntervalMs?: number
+  /** Time between checks for due sandbox receipts. Default 200. */
+  receiptIntervalMs?: number
+  /** Opens a connection to LISTEN for new messages; default: poll only. */
+  listen?: (() => pg.Client) | undefined
+  /**
+   * Called after the carrier accepted a batch and before that is recorded: the window in which a crash leaves
+   * messages `sending` (the crash test kills its process here). Default none.
+   */
+  afterHandOff?: ((ids: number[]) => void | Promise<void>) | undefined
+}
+
+/** A running message dispatcher. */
+export interface MessageDispatcher {
+  readonly carrier: Carrier
+  /** Claims at once instead of at the next poll (after moving a test clock, say). */
+  wake(): void
+  /** Stops claiming, finishes the batches in flight, and closes the carrier. */
+  stop(): Promise<void>
+}
+
+/** The carrier configured for this process (ATTUNE_CARRIER). */
+export function createCarrier(config: Config, db: Kysely<Database>, clock: Clock): Carrier {
+  return new SandboxCarrier({
+    db,
+    clock,
+    receiptDelayMs: config.sandboxReceiptDelayMs,
+    outcomes: parseOutcomeMix(config.sandboxOutcomes),
+  })
+}
+
+/**
+ * Starts the message dispatcher of a worker process (docs/adr/0011-message-dispatch.md): `loops` loops each
+ * claim a batch of due messages, decide every rule (claimAndDecide) and commit, hand the batch to the carrier,
+ * then record what it accepted in a second commit. A sandbox carrier's receipts are applied by a loop of their own.
+ */
+export function startMessageDispatcher(options: MessageDispatcherOptions): MessageDispatcher {
+  const { db, clock, log, carrier } = options
+  const batchSize = options.batchSize ?? 500
+  const leaseMs = options.leaseMs ?? 60_000
+  const maxAttempts = options.maxAttempts ?? 10
+  const retryDelayMs = options.retryDelayMs ?? 30_000
+  const pollIntervalMs = options.pollIntervalMs ?? 1000
+  const receiptIntervalMs = options.receiptIntervalMs ?? 200
+  const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  let stopping = false
+  const sleepers = new Set<() => void>()
+  let listener: pg.Client | undefined
+  // Counts wake-ups, so a notification that arrives while a loop is busy is not lost: the loop compares the
+  // count it saw before its batch and does not sleep if it moved.
+  let wakeups = 0
+
+  const wake = () => {
+    wakeups += 1
+    for (const resume of [...sleepers]) resume()
+  }
+  const sleep = (ms: number, seen = wakeups) =>
+    new Promise<void>((resolve) => {
+      if (stopping || wakeups !== seen) return resolve()
+      const done = () => {
+        clearTimeout(timer)
+        sleepers.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      sleepers.add(done)
+    })
+
+  /** One batch; the number of messages claimed. */
+  async function dispatchBatch(): Promise<number> {
+    const now = clock.now()
+    const { claimed, toSend } = await db
+      .transaction()
+      .execute((tx) => claimAndDecide(tx, { carrier, now, limit: batchSize, leaseMs, maxAttempts }))
+    if (toSend.length === 0) return claimed
+    let results: SendResult[]
+    try {
+      results = await carrier.send(toSend)
+    } catch (error) {
+      // Whether the carrier took any of them is unknown: they stay `sending` and are reconciled after the lease.
+      log.warn({ err: error, count: toSend.length, workerId }, 'hand-off to the carrier failed; reconciling after the lease')
+      return claimed
+    }
+    await options.afterHandOff?.(toSend.map((m) => m.id))
+    await recordResults(results)
+    return claimed
+  }
+
+  async function recordResults(results: SendResult[]): Promise<void> {
+    const now = clock.now()
+    const accepted = results.flatMap((r) => (r.ok ? [{ id: r.id, providerId: r.providerId }] : []))
+    const refused = results.flatMap((r) => (!r.ok && r.permanent ? [{ id: r.id, error: r.error }] : []))
+    const retry = results.flatMap((r) => (!r.ok && !r.permanent ? [r] : []))
+    await db.transaction().execute(async (tx) => {
+      await markSent(tx, accepted, now)
+      await markFailed(tx, refused, now)
+      const error = retry[0] && !retry[0].ok ? retry[0].error : ''
+      await postponeSending(tx, retry.map((r) => r.id), new Date(now.getTime() + retryDelayMs), error, now)
+    })
+  }
+
+  async function claimLoop(): Promise<void> {
+    while (!stopping) {
+      const seen = wakeups
+      let claimed = 0
+      try {
+        claimed = await dispatchBatch()
+      } catch (error) {
+        log.error({ err: error, workerId }, 'message dispatch batch failed')
+      }
+      // A full batch means more are probably due: claim again at once.
+      if (claimed < batchSize) await sleep(pollIntervalMs, seen)
+    }
+  }
+
+  async function receiptLoop(sandbox: SandboxCarrier): Promise<void> {
+    while (!stopping) {
+      let taken = 0
+      try {
+        taken = await db.transaction().execute(async (tx) => {
+          const now = clock.now()
+          const records = await sandbox.takeDueReceipts(tx, now, batchSize)
+          const outcome = await applyReceipts(tx, sandbox.parseReceipts(records), now)
+          if (outcome.unknownIds.length > 0) {
+            log.warn({ messageIds: outcome.unknownIds.slice(0, 20) }, 'receipts for unknown message ids dropped')
+          }
+          return records.length
+        })
+      } catch (error) {
+        log.error({ err: error, workerId }, 'applying sandbox receipts failed')
+      }
+      if (taken < batchSize) await sleep(receiptIntervalMs)
+    }
+  }
+
+  async function listen(): Promise<void> {
+    if (!options.listen) return
+    const client = options.listen()
+    listener = client
+    client.on('notification', wake)
+    client.on('error', (error) => {
+      log.warn({ err: error, workerId }, 'message notifications lost; polling')
+      if (listener === client) listener = undefined
+      client.end().catch(() => {})
+    })
+    await client.connect()
+    await client.query(`listen ${MESSAGES_CHANNEL}`)
+  }
+
+  const started = (async () => {
+    await listen().catch((error: unknown) => log.warn({ err: error, workerId }, 'LISTEN failed; polling'))
+    await db
+      .transaction()
+      .execute((tx) => scheduleReceiptExpiry(tx, clock.now()))
+      .catch((error: unknown) => log.warn({ err: error }, 'could not schedule the receipt expiry job'))
+  })()
+  const loops = [
+    ...Array.from({ length: options.loops ?? 2 }, () => started.then(claimLoop)),
+    ...(carrier instanceof SandboxCarrier ? [started.then(() => receiptLoop(carrier))] : []),
+  ]
+  log.info({ workerId, batchSize, loops: options.loops ?? 2, carrier: carrier.name }, 'message dispatcher started')
+
+  let stopped: Promise<void> | undefined
+  return {
+    carrier,
+    wake,
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true
+        wake()
+        await Promise.all(loops)
+        await listener?.end().catch(() => {})
+        await carrier.close()
+      })()),
+  }
+}

@@ -1,0 +1,102 @@
+// Test fixtures for messaging: a subscribed phone made through the real API, a dispatcher on the test app's
+// database and clock, and readers of what was stored. Used by the messaging tests only.
+import assert from 'node:assert/strict'
+import type { TestContext } from 'node:test'
+import { sql, type Kysely } from 'kysely'
+import type { App } from '../../app.ts'
+import { SandboxCarrier, type OutcomeMix } from '../../carriers/sandbox.ts'
+import type { Clock } from '../../clock.ts'
+import type { CompanySettings, Database } from '../../db/schema.ts'
+import { decodeObjectId } from '../../http/object-id.ts'
+import { startMessageDispatcher, type MessageDispatcher, type MessageDispatcherOptions } from './dispatcher.ts'
+
+/** A company as test/helpers/company.ts makes it. */
+interface Company {
+  id: string
+  auth: { authorization: string }
+}
+
+/** The numeric id of a company made through the admin API. */
+export function companyNumber(company: Company): number {
+  const id = decodeObjectId('Company', company.id)
+  assert.ok(id)
+  return id
+}
+
+/** Signs `phone` up through the API with single opt-in, for MARKETING (default) or TRANSACTIONAL texts. */
+export async function subscribePhone(
+  app: App,
+  company: Company,
+  phone: string,
+  type: 'MARKETING' | 'TRANSACTIONAL' = 'MARKETING',
+): Promise<void> {
+  const sourceId = `src-${type.toLowerCase()}`
+  const source = await app.inject({
+    method: 'POST',
+    url: '/v1/sign-up-sources',
+    headers: company.auth,
+    payload: {
+      id: sourceId,
+      name: `${type} source`,
+      channels: ['TEXT'],
+      type,
+      doubleOptIn: false,
+      disclosure: 'By signing up you agree to receive recurring automated marketing texts. Consent is not a condition of purchase. Msg & data rates may apply. Reply STOP to cancel.',
+    },
+  })
+  // 400: the source exists already (a second phone of the same test).
+  assert.ok(source.statusCode === 201 || source.json<{ error: { code: string } }>().error.code === 'sign_up_source_exists', source.body)
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/subscriptions',
+    headers: company.auth,
+    payload: { user: { phone }, signUpSourceId: sourceId, singleOptIn: true },
+  })
+  assert.equal(response.statusCode, 202, response.body)
+}
+
+/** Replaces some of a company's settings (the admin API exposes only rate limits). */
+export async function setCompanySettings(db: Kysely<Database>, companyId: number, settings: CompanySettings): Promise<void> {
+  await sql`update companies set settings = settings || ${JSON.stringify(settings)}::jsonb where id = ${companyId}`.execute(db)
+}
+
+/** A dispatcher with a sandbox carrier on `db` and `clock`, polling fast; stopped after the test. */
+export function startTestDispatcher(
+  t: Pick<TestContext, 'after'>,
+  db: Kysely<Database>,
+  clock: Clock,
+  options: Partial<MessageDispatcherOptions> & { receiptDelayMs?: number; outcomes?: OutcomeMix } = {},
+): MessageDispatcher & { sandbox: SandboxCarrier } {
+  const sandbox = new SandboxCarrier({ db, clock, receiptDelayMs: options.receiptDelayMs ?? 0, outcomes: options.outcomes ?? { delivered: 1 } })
+  const silent = process.env.TEST_LOG_LEVEL ? { info: console.log, warn: console.log, error: console.log } : { info() {}, warn() {}, error() {} }
+  const dispatcher = startMessageDispatcher({
+    db,
+    clock,
+    log: silent,
+    carrier: sandbox,
+    pollIntervalMs: 20,
+    receiptIntervalMs: 20,
+    ...options,
+  })
+  t.after(() => dispatcher.stop())
+  return Object.assign(dispatcher, { sandbox })
+}
+
+/** A message row as stored. */
+export function messageRow(db: Kysely<Database>, id: number) {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+}
+
+/** The states a message went through after `queued`, in order. */
+export async function historyOf(db: Kysely<Database>, id: number): Promise<string[]> {
+  const rows = await db.selectFrom('message_events').select('state').where('message_id', '=', id).orderBy('id').execute()
+  return rows.map((row) => row.state)
+}
+
+/** Domain event types recorded for a message, oldest first. */
+export async function eventTypesOf(db: Kysely<Database>, messageId: number): Promise<string[]> {
+  const result = await sql<{ type: string }>`
+    select type from domain_events where (payload -> 'message' ->> 'id')::bigint = ${messageId} order by id
+  `.execute(db)
+  return result.rows.map((row) => row.type)
+}
