@@ -1,15 +1,15 @@
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { AttributeType } from './attributes.schema.ts'
 
-/** A profile's attribute values, oldest name first. */
+/** A profile's attribute values in name order (byte order, the same on every server's collation). */
 export function listAttributes(db: Kysely<Database>, companyId: number, userId: number) {
   return db
     .selectFrom('user_attributes')
     .select(['name', 'value', 'fits_type', 'updated_at'])
     .where('company_id', '=', companyId)
     .where('user_id', '=', userId)
-    .orderBy('name')
+    .orderBy(sql`name collate "C"`)
     .execute()
 }
 
