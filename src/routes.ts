@@ -7,6 +7,7 @@ import { eventRoutes } from './features/events/events.routes.ts'
 import { meRoutes } from './features/me/me.routes.ts'
 import { opsRoutes } from './features/ops/ops.routes.ts'
 import { signUpSourceRoutes } from './features/sign-up-sources/sign-up-sources.routes.ts'
+import { legacySubscriberRoutes } from './features/subscriptions/legacy.routes.ts'
 import { subscriptionRoutes } from './features/subscriptions/subscriptions.routes.ts'
 import { userRoutes } from './features/users/users.routes.ts'
 import { webhookRoutes } from './features/webhooks/webhooks.routes.ts'
@@ -23,6 +24,7 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   await app.register(meRoutes, { deps })
   await app.register(signUpSourceRoutes, { deps })
   await app.register(subscriptionRoutes, { deps })
+  await app.register(legacySubscriberRoutes, { deps })
   await app.register(attributeRoutes, { deps })
   await app.register(identityRoutes, { deps })
   await app.register(userRoutes, { deps })

@@ -38,6 +38,7 @@ export const ERROR_STATUS = {
   unknown_user: 404,
   invalid_attribute: 400,
   attribute_limit_exceeded: 400,
+  already_unsubscribed: 409,
   // webhooks
   unknown_webhook: 404,
   unknown_delivery: 404,
