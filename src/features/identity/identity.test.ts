@@ -54,6 +54,7 @@ test('attributes and events sent for an email before the phone is known end on t
   assert.deepEqual(linked.body, {})
 
   const profile = await profileOf(app, company, `phone=%2B17707651750`)
+  assert.equal((await profileOf(app, company, 'clientUserId=u-1')).id, profile.id)
   assert.deepEqual(profile.identifiers.phones, [PHONE])
   assert.deepEqual(profile.identifiers.emails, [EMAIL])
   assert.deepEqual(profile.identifiers.clientUserIds, ['u-1'])

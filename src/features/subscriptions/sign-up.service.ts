@@ -4,6 +4,7 @@ import { enqueue } from '../../queue/enqueue.ts'
 import type { SignUpSourceRow } from '../sign-up-sources/sign-up-sources.queries.ts'
 import { applyConsentChanges, type ConsentActor, type ConsentChange } from './consent-changes.ts'
 import { everOptedOut, findConsents, lockConsents } from './consent.queries.ts'
+import { OPT_IN_REQUEST_TTL_MS } from './consent.service.ts'
 import type { Channel, ConsentState, ConsentType } from './consents.schema.ts'
 
 /** One channel to sign up on: the address as normalised and as the request wrote it. */
@@ -46,7 +47,7 @@ function sameAddress(channel: Channel, a: string, b: string): boolean {
  * SUBSCRIBED, or PENDING with the opt-in request enqueued in this transaction when double opt-in applies: the
  * source asks for it and the request did not say singleOptIn, or the number ever opted out (ATTENTIVE_API.md
  * §2.2: only the person's own "Y" brings it back). An existing subscription for the same address, or a pending
- * one still waiting, answers PREVIOUSLY_CREATED and changes nothing.
+ * one still waiting (less than 30 days), answers PREVIOUSLY_CREATED and changes nothing.
  */
 export async function signUp(
   tx: Transaction<Database>,
@@ -71,7 +72,10 @@ export async function signUp(
           (await everOptedOut(tx, companyId, 'TEXT', address))
         : options.emailDoubleOptIn && !options.singleOptIn
     const same = row !== undefined && sameAddress(channel, row.address, address)
-    if (same && (row.state === 'SUBSCRIBED' || (row.state === 'PENDING' && doubleOptIn))) {
+    // A prompt left unanswered for 30 days has lapsed: the new sign-up asks again.
+    const waiting =
+      row?.state === 'PENDING' && options.now.getTime() - row.changed_at.getTime() < OPT_IN_REQUEST_TTL_MS
+    if (same && (row.state === 'SUBSCRIBED' || (waiting && doubleOptIn))) {
       outcomes.push({ channel, type: source.type, state: row.state, status: 'PREVIOUSLY_CREATED' })
       continue
     }
