@@ -7,6 +7,7 @@ import type { ConsentTables } from '../features/subscriptions/consents.schema.ts
 import type { AttributeTables } from '../features/attributes/attributes.schema.ts'
 import type { QueueTables } from '../queue/queue.schema.ts'
 import type { MessageTables } from '../features/messages/messages.schema.ts'
+import type { InboundTables } from '../features/messages/inbound.schema.ts'
 import type { EventTables } from '../features/events/events.schema.ts'
 import type { IdempotencyTables } from '../http/idempotency.ts'
 
@@ -32,6 +33,11 @@ export interface CompanySettings {
   emailDoubleOptIn?: boolean
   /** ISO country that national phone numbers are read in. Default US. */
   defaultCountry?: string
+  /** The reply to HELP/INFO (COMPLIANCE.md §1.6); brand, rates and STOP are added when missing. Default: built
+   *  by compliance/keywords.ts helpReply from the company name and `supportContact`. */
+  helpText?: string
+  /** Customer-care contact (toll-free number, email or URL) named in HELP and re-subscription replies. Default none. */
+  supportContact?: string
   /** Countries texts may go to, ISO codes ("UK" reads as GB). Default US, CA, GB (compliance/countries.ts). */
   smsCountries?: string[]
   /** IANA zone for recipients whose own zone is unknown (quiet hours). Default America/New_York. */
@@ -71,4 +77,4 @@ interface CoreTables {
 }
 
 /** Every table, one Kysely row type each; features add their tables' interfaces here. */
-export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables, SignUpSourceTables, ConsentTables, AttributeTables, EventTables, IdempotencyTables, MessageTables {}
+export interface Database extends CoreTables, QueueTables, DomainEventTables, WebhookTables, UserTables, SignUpSourceTables, ConsentTables, AttributeTables, EventTables, IdempotencyTables, MessageTables, InboundTables {}
