@@ -9,7 +9,7 @@ import type { Database } from './schema.ts'
  */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value)
+    if (oid === (pg.types.builtins.INT8 as number)) return (value: string) => Number(value)
     return pg.types.getTypeParser(oid, format)
   }) as typeof pg.types.getTypeParser,
 }

@@ -306,6 +306,11 @@ async function spawnServer(
     'listen_addresses=127.0.0.1',
     'unix_socket_directories=',
     'max_connections=200',
+    // A single-node store: no replication, so minimal WAL (less to write, and no WAL sender or logical replication
+    // processes holding memory on a laptop).
+    'wal_level=minimal',
+    'max_wal_senders=0',
+    'max_logical_replication_workers=0',
     ...(fast ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=400'] : []),
   ]
   let lastError: unknown

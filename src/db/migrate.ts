@@ -1,9 +1,21 @@
+import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
+/** src/db/migrations, found from the package root so it resolves from the sources and from the bundle alike. */
+const MIGRATIONS_DIR = path.join(packageRoot(path.dirname(fileURLToPath(import.meta.url))), 'src', 'db', 'migrations')
+
+function packageRoot(from: string): string {
+  let dir = from
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir)
+    if (parent === dir) throw new Error(`no package.json above ${from}`)
+    dir = parent
+  }
+  return dir
+}
 
 /** Key of the advisory lock that serialises migrations across processes ("attune" in ASCII). */
 const MIGRATION_LOCK = 0x617474756e65

@@ -1,3 +1,4 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { sql } from 'kysely'
 import Type from 'typebox'
 import type { App } from '../../app.ts'
@@ -37,6 +38,28 @@ export async function opsRoutes(app: App, { deps }: { deps: Deps }): Promise<voi
 
   app.get('/openapi.json', { schema: { tags, summary: 'This API as OpenAPI 3.1' } }, async () => app.swagger())
 
-  const { default: reference } = await import('@scalar/fastify-api-reference')
-  await app.register(reference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } })
+  // The reference UI weighs ~35 MB once loaded, so it lives in a small app of its own built on the first visit to
+  // /docs; an API process that nobody browses never pays for it.
+  let docs: Promise<FastifyInstance> | undefined
+  const loadDocs = () =>
+    (docs ??= (async () => {
+      const { default: reference } = await import('@scalar/fastify-api-reference')
+      const docsApp = Fastify()
+      await docsApp.register(reference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } })
+      await docsApp.ready()
+      return docsApp
+    })())
+  app.addHook('onClose', async () => {
+    if (docs) await (await docs).close()
+  })
+  const serveDocs = async (request: FastifyRequest, reply: FastifyReply) => {
+    const answer = await (await loadDocs()).inject({ method: 'GET', url: request.url })
+    for (const name of ['content-type', 'location', 'cache-control', 'etag']) {
+      const value = answer.headers[name]
+      if (value !== undefined) reply.header(name, value)
+    }
+    return reply.status(answer.statusCode).send(answer.rawPayload)
+  }
+  app.get('/docs', { schema: { hide: true } }, serveDocs)
+  app.get('/docs/*', { schema: { hide: true } }, serveDocs)
 }
