@@ -4,6 +4,8 @@ import { attributeRoutes } from './features/attributes/attributes.routes.ts'
 import { companyRoutes } from './features/companies/companies.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
 import { eventRoutes } from './features/events/events.routes.ts'
+import { legacyMessageRoutes } from './features/messages/legacy.routes.ts'
+import { messageRoutes } from './features/messages/messages.routes.ts'
 import { meRoutes } from './features/me/me.routes.ts'
 import { opsRoutes } from './features/ops/ops.routes.ts'
 import { signUpSourceRoutes } from './features/sign-up-sources/sign-up-sources.routes.ts'
@@ -30,4 +32,6 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   await app.register(userRoutes, { deps })
   await app.register(webhookRoutes, { deps })
   await app.register(eventRoutes, { deps })
+  await app.register(messageRoutes, { deps })
+  await app.register(legacyMessageRoutes, { deps })
 }

@@ -55,6 +55,18 @@ export const ERROR_STATUS = {
   invalid_currency: 400,
   invalid_quantity: 400,
   invalid_cursor: 400,
+  // messages
+  no_consent: 400,
+  unmatched_phone: 404,
+  unknown_subscriber: 400,
+  country_not_enabled: 400,
+  invalid_body: 400,
+  body_too_long: 400,
+  invalid_template: 400,
+  invalid_media: 400,
+  message_id_reused: 422,
+  unknown_message: 404,
+  unknown_link: 404,
   // faults
   internal_error: 500,
   unavailable: 503,

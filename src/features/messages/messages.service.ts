@@ -4,7 +4,7 @@ import type { Database } from '../../db/schema.ts'
 import type { ConsentType } from '../subscriptions/consents.schema.ts'
 import type { MessageKind, MessageOrigin } from './messages.schema.ts'
 import { insertShortLinks } from './short-links.queries.ts'
-import { shortenLinks, type ShortLinkRequest } from './short-links.ts'
+import { shortenLinks, type ShortLink, type ShortLinkRequest } from './short-links.ts'
 
 /** Channel the outbox notifies at commit; dispatchers LISTEN on it to claim new messages at once. */
 export const MESSAGES_CHANNEL = 'attune_messages'
@@ -39,6 +39,13 @@ export interface NewMessage {
   kind?: MessageKind
   /** Replace the body's links with tracked short links on this base URL (`useShortLinks`, `createShortLink`). */
   shortLinks?: ShortLinkRequest | undefined
+  /** Links the body was already shortened to (shortenLinks), to store with the message. */
+  links?: ShortLink[] | undefined
+  /**
+   * Stored already `suppressed` with this reason and never dispatched: a send that asked to override an opt-out
+   * (`forceSend`), kept as the record that it was refused.
+   */
+  suppressedReason?: string | undefined
 }
 
 /** Attentive's message.type for a message of this origin and type (ATTENTIVE_API.md §4.2). */
@@ -79,17 +86,21 @@ export async function queueMessage(tx: Transaction<Database>, message: NewMessag
  */
 export async function queueMessages(tx: Transaction<Database>, messages: readonly NewMessage[], now: Date): Promise<number[]> {
   if (messages.length === 0) return []
-  const links = messages.map((m) => (m.shortLinks ? shortenLinks(m.body, m.shortLinks) : undefined))
+  const links = messages.map((m) =>
+    m.links ? { body: m.body, links: m.links } : m.shortLinks ? shortenLinks(m.body, m.shortLinks) : undefined,
+  )
   const bodies = messages.map((m, i) => links[i]?.body ?? m.body)
   const encodings = bodies.map((body) => encodeSms(body))
   const column = <T>(pick: (m: NewMessage, i: number) => T) => messages.map(pick)
   const result = await sql<{ id: number }>`
     with inserted as (
       insert into messages (company_id, user_id, channel, type, origin, kind, compliance, to_address, body, media_url,
-        segments, encoding, due_at, client_message_id, request_fingerprint, skip_fatigue, name, created_at, updated_at)
+        segments, encoding, state, suppressed_reason, due_at, client_message_id, request_fingerprint, skip_fatigue,
+        name, created_at, updated_at)
       select company_id, user_id, channel, type, origin, kind, compliance, to_address, body, media_url, segments,
-        encoding, ${now}::timestamptz, client_message_id, request_fingerprint, skip_fatigue, name, ${now}::timestamptz,
-        ${now}::timestamptz
+        encoding, case when suppressed_reason is null then 'queued' else 'suppressed' end, suppressed_reason,
+        case when suppressed_reason is null then ${now}::timestamptz end, client_message_id, request_fingerprint,
+        skip_fatigue, name, ${now}::timestamptz, ${now}::timestamptz
       from unnest(
         ${column((m) => m.companyId)}::bigint[], ${column((m) => m.userId ?? null)}::bigint[],
         ${column((m) => m.channel)}::text[], ${column((m) => m.type)}::text[], ${column((m) => m.origin)}::text[],
@@ -97,9 +108,10 @@ export async function queueMessages(tx: Transaction<Database>, messages: readonl
         ${column((m) => m.to)}::text[], ${bodies}::text[], ${column((m) => m.mediaUrl ?? null)}::text[],
         ${encodings.map((e) => e.segments)}::int[], ${encodings.map((e) => e.encoding)}::text[],
         ${column((m) => m.clientMessageId ?? null)}::text[], ${column((m) => m.requestFingerprint ?? null)}::text[],
-        ${column((m) => m.skipFatigue ?? false)}::boolean[], ${column((m) => m.name ?? null)}::text[]
+        ${column((m) => m.skipFatigue ?? false)}::boolean[], ${column((m) => m.name ?? null)}::text[],
+        ${column((m) => m.suppressedReason ?? null)}::text[]
       ) with ordinality as m (company_id, user_id, channel, type, origin, kind, compliance, to_address, body, media_url,
-        segments, encoding, client_message_id, request_fingerprint, skip_fatigue, name, ord)
+        segments, encoding, client_message_id, request_fingerprint, skip_fatigue, name, suppressed_reason, ord)
       order by ord
       returning id
     ),
@@ -118,5 +130,12 @@ export async function queueMessages(tx: Transaction<Database>, messages: readonl
     }))
   })
   await insertShortLinks(tx, created, now)
+  const refused = messages.flatMap((m, i) => (m.suppressedReason ? [{ id: ids[i] as number, companyId: m.companyId, reason: m.suppressedReason }] : []))
+  if (refused.length > 0) {
+    await tx
+      .insertInto('message_events')
+      .values(refused.map((r) => ({ message_id: r.id, company_id: r.companyId, state: 'suppressed' as const, at: now, detail: JSON.stringify({ reason: r.reason }) })))
+      .execute()
+  }
   return ids
 }
