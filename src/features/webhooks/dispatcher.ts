@@ -5,8 +5,15 @@ import type pg from 'pg'
 import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import { postWebhook, type PostResult } from './deliver.ts'
-import { claimDeliveries, DELIVERIES_CHANNEL, loadProfileIdentifiers, type ClaimedDelivery } from './dispatch.queries.ts'
-import { recordOutcome } from './outcome.ts'
+import {
+  claimDeliveries,
+  DELIVERIES_CHANNEL,
+  loadProfileIdentifiers,
+  releaseDeliveries,
+  type AttemptResult,
+  type ClaimedDelivery,
+} from './dispatch.queries.ts'
+import { recordOutcomes } from './outcome.ts'
 import { buildPayload, subscriberFromIdentifiers, type Subscriber } from './payload.ts'
 import { signedHeaders } from './sign.ts'
 import { checkUrlForm } from './url-safety.ts'
@@ -29,12 +36,12 @@ export interface DispatcherOptions {
   allowHttp: boolean
   /** Opens a connection to LISTEN for new deliveries; default: poll only. */
   listen?: (() => pg.Client) | undefined
-  /** Requests in flight per URL, across dispatchers. Default 4. */
+  /** Requests in flight per URL from this process. Default 4. */
   perUrlConcurrency?: number
   /** Pacing: request starts per second per URL, in this process. Default 1,000 (one per millisecond). */
   perUrlRate?: number
-  /** Requests in flight in this process, over all URLs. Default 64. */
-  maxInFlight?: number
+  /** Deliveries this process holds at once, being sent or claimed ahead, over all URLs. Default 256. */
+  maxHeld?: number
   /** A request not answered within this fails. Default 10,000 (ATTENTIVE_API.md §4.4). */
   timeoutMs?: number
   /** Time between claims when nothing wakes the dispatcher. Default 1,000. */
@@ -49,29 +56,56 @@ export interface DispatcherOptions {
 export interface Dispatcher {
   /** Claims at once instead of at the next poll (after moving a test clock, say). */
   wake(): void
-  /** Stops claiming and waits for requests in flight (at most the timeout); unfinished ones are re-sent later. */
+  /**
+   * Stops claiming, gives back what was claimed but not sent, waits for requests in flight (at most the timeout)
+   * and records their outcomes. Anything still unfinished is sent again after its lease, under the same id.
+   */
   stop(): Promise<void>
 }
 
+/** A claimed delivery waiting for a slot of its URL, with the profile its body is completed from. */
+interface Held {
+  delivery: ClaimedDelivery
+  profile: Subscriber | undefined
+}
+
+/** One URL's deliveries in this process: claimed ahead (queue) and being sent. */
+interface Lane {
+  queue: Held[]
+  sending: number
+  /** It answered 410 Gone: send and claim nothing more for it until that answer is recorded (disabling the webhook). */
+  gone: boolean
+  goneRecorded: boolean
+}
+
+/** Deliveries claimed ahead per URL, as a multiple of its concurrency: enough to keep its slots busy between claims. */
+const PREFETCH = 8
+
 /**
- * Starts the webhook dispatcher of a worker process: claims due deliveries (claimDeliveries), signs and POSTs
- * each, and records the outcome with its retry (outcome.ts). Requests to one URL are limited in number
- * (perUrlConcurrency) and paced (perUrlRate), and every request runs on its own, so a slow or hanging receiver
- * holds at most its own slots while other URLs' deliveries are claimed and sent.
+ * Starts the webhook dispatcher of a worker process. The claim loop leases due deliveries (claimDeliveries) into
+ * one lane per URL, a few ahead of its slots. Each lane sends at most perUrlConcurrency at once, paced to
+ * perUrlRate; a slot frees as soon as its request ends. Outcomes are recorded by group commit: while one batch is
+ * being written the next gathers, so the database sees one statement for many successes (outcome.ts). A slow or
+ * hanging receiver thus holds only its own lane while other URLs are claimed and sent.
  */
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const { db, clock, log } = options
   const perUrl = options.perUrlConcurrency ?? 4
   const spacingMs = 1000 / (options.perUrlRate ?? 1000)
-  const maxInFlight = options.maxInFlight ?? 64
+  const maxHeld = options.maxHeld ?? 256
   const timeoutMs = options.timeoutMs ?? 10_000
   const pollIntervalMs = options.pollIntervalMs ?? 1000
   const random = options.random ?? Math.random
-  // The lease outlives the request's timeout; past it, another dispatcher may take the delivery over.
+  // The lease outlives a wait in the lane, the request's timeout and the recording; past it, another
+  // dispatcher may take the delivery over.
   const leaseMs = timeoutMs + 60_000
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) }
+  const lanes = new Map<string, Lane>()
   const running = new Set<Promise<void>>()
   const nextStart = new Map<string, number>()
+  const finished: AttemptResult[] = []
+  let held = 0
+  let recording: Promise<void> | undefined
   let stopping = false
   let woken = false
   let wakeLoop: (() => void) | undefined
@@ -91,7 +125,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now))
   }
 
-  async function send(delivery: ClaimedDelivery, profile: Subscriber | undefined): Promise<PostResult> {
+  async function send({ delivery, profile }: Held, attemptedAt: Date): Promise<PostResult> {
     const problem = checkUrlForm(delivery.url, { allowHttp: options.allowHttp, allowPrivate: options.allowPrivate })
     if (problem) return { statusCode: undefined, latencyMs: 0, error: `url ${problem}`, responseExcerpt: undefined, retryAfter: undefined }
     const payload = buildPayload({
@@ -101,16 +135,14 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       profile,
     })
     const body = Buffer.from(JSON.stringify(payload))
-    const now = clock.now()
-    const overlap = delivery.previousSecret && delivery.previousSecretExpiresAt && delivery.previousSecretExpiresAt > now
+    const overlap = delivery.previousSecret && delivery.previousSecretExpiresAt && delivery.previousSecretExpiresAt > attemptedAt
     const headers = signedHeaders({
       id: delivery.messageId,
-      timestamp: Math.floor(now.getTime() / 1000),
+      timestamp: Math.floor(attemptedAt.getTime() / 1000),
       attempt: delivery.attempt,
       body,
       secrets: overlap && delivery.previousSecret ? [delivery.secret, delivery.previousSecret] : [delivery.secret],
     })
-    await pace(delivery.url)
     return postWebhook(delivery.url, headers, body, {
       timeoutMs,
       responseLimitBytes: options.responseLimitBytes,
@@ -119,41 +151,89 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     })
   }
 
-  function start(delivery: ClaimedDelivery, profile: Subscriber | undefined): void {
-    const task = (async () => {
-      const result = await send(delivery, profile)
-      await recordOutcome(db, { delivery, result, now: clock.now(), random: random() })
-    })()
-      .catch((error: unknown) =>
-        // The lease runs out and the delivery is sent again, with the same webhook-id.
-        log.error({ err: error, deliveryId: delivery.id }, 'webhook delivery bookkeeping failed'),
-      )
+  /** Group commit: writes what has finished; whatever finishes meanwhile goes in the next batch. */
+  function record(): void {
+    if (recording || finished.length === 0) return
+    const batch = finished.splice(0)
+    recording = recordOutcomes(db, batch, clock.now(), random)
+      // Unrecorded, the deliveries stay leased; after the lease they are sent again, under the same webhook-id.
+      .catch((error: unknown) => log.error({ err: error, deliveries: batch.length }, 'recording webhook attempts failed'))
       .finally(() => {
-        running.delete(task)
+        recording = undefined
+        for (const result of batch) {
+          const lane = result.statusCode === 410 ? lanes.get(result.delivery.url) : undefined
+          if (!lane) continue
+          lane.goneRecorded = true
+          if (lane.sending === 0 && lane.queue.length === 0) lanes.delete(result.delivery.url)
+        }
+        record()
+        // Recorded deliveries no longer hold back their users' next events.
         wake()
       })
-    running.add(task)
+  }
+
+  function pump(url: string, lane: Lane): void {
+    if (lane.gone && lane.queue.length > 0) {
+      // Given back, then cancelled when the 410 is recorded; or sent later if another webhook of the URL is not gone.
+      const dropped = lane.queue.splice(0)
+      held -= dropped.length
+      releaseDeliveries(db, dropped.map((h) => h.delivery)).catch((error: unknown) =>
+        log.warn({ err: error }, 'releasing webhook deliveries after a 410 failed'),
+      )
+    }
+    while (!stopping && lane.sending < perUrl && lane.queue.length > 0) {
+      const next = lane.queue.shift() as Held
+      lane.sending += 1
+      const task = (async () => {
+        await pace(url)
+        const attemptedAt = clock.now()
+        const result = await send(next, attemptedAt)
+        if (result.statusCode === 410) lane.gone = true
+        finished.push({ ...result, delivery: next.delivery, attemptedAt })
+        record()
+      })()
+        .catch((error: unknown) => log.error({ err: error, deliveryId: next.delivery.id }, 'sending a webhook failed'))
+        .finally(() => {
+          running.delete(task)
+          lane.sending -= 1
+          held -= 1
+          pump(url, lane)
+          if (lane.queue.length < perUrl) wake()
+        })
+      running.add(task)
+    }
+    if (lane.queue.length === 0 && lane.sending === 0 && (!lane.gone || lane.goneRecorded)) lanes.delete(url)
   }
 
   async function claim(): Promise<void> {
-    const free = maxInFlight - running.size
+    const free = maxHeld - held
     if (free <= 0) return
     const now = clock.now()
-    const claimed = await claimDeliveries(db, { now, leaseUntil: new Date(now.getTime() + leaseMs), limit: free, perUrl })
+    const byUrl = Object.fromEntries([...lanes].map(([url, lane]) => [url, lane.gone ? perUrl * PREFETCH : lane.queue.length + lane.sending]))
+    const claimed = await claimDeliveries(db, {
+      now,
+      leaseUntil: new Date(now.getTime() + leaseMs),
+      limit: free,
+      perUrl: perUrl * PREFETCH,
+      held: byUrl,
+    })
+    if (claimed.length === 0) return
     // Without the profiles the body lacks the subscriber's identifiers, but a delivery is not held back for that.
-    const identifiers =
-      claimed.length > 0
-        ? await loadProfileIdentifiers(db, claimed).catch((error: unknown) => {
-            log.warn({ err: error }, 'loading subscriber identifiers for webhooks failed')
-            return new Map<number, never>()
-          })
-        : new Map<number, never>()
+    const identifiers = await loadProfileIdentifiers(db, claimed).catch((error: unknown) => {
+      log.warn({ err: error }, 'loading subscriber identifiers for webhooks failed')
+      return new Map<number, never>()
+    })
     for (const delivery of claimed) {
       const found = delivery.userId !== null ? identifiers.get(delivery.userId) : undefined
-      start(delivery, found && delivery.userId !== null ? subscriberFromIdentifiers(delivery.userId, found) : undefined)
+      const profile = found && delivery.userId !== null ? subscriberFromIdentifiers(delivery.userId, found) : undefined
+      let lane = lanes.get(delivery.url)
+      if (!lane) lanes.set(delivery.url, (lane = { queue: [], sending: 0, gone: false, goneRecorded: false }))
+      lane.queue.push({ delivery, profile })
+      held += 1
     }
-    // A full batch suggests more is due: claim again without waiting.
-    if (claimed.length > 0 && running.size < maxInFlight) woken = true
+    for (const [url, lane] of lanes) pump(url, lane)
+    // More may be due: claim again without waiting.
+    woken = true
   }
 
   async function listen(): Promise<void> {
@@ -201,7 +281,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     stopping = true
     wake()
     await loop
+    const unsent = [...lanes.values()].flatMap((lane) => lane.queue.splice(0).map((h) => h.delivery))
+    held -= unsent.length
+    await releaseDeliveries(db, unsent).catch((error: unknown) => log.warn({ err: error }, 'releasing unsent webhook deliveries failed'))
     await Promise.race([Promise.all(running), new Promise((resolve) => setTimeout(resolve, timeoutMs + 1000).unref())])
+    while (recording) await recording
     const client = listener
     listener = undefined
     await client?.end().catch(() => {})
@@ -210,6 +294,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     log.info({}, 'webhook dispatcher stopped')
   }
 
-  log.info({ perUrl, maxInFlight, timeoutMs }, 'webhook dispatcher started')
+  log.info({ perUrl, maxHeld, timeoutMs }, 'webhook dispatcher started')
   return { wake, stop: () => (stopped ??= shutdown()) }
 }

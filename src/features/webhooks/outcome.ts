@@ -1,61 +1,58 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
-import type { PostResult } from './deliver.ts'
-import { markFailingNotice, recordAttempt, type ClaimedDelivery, type FailingState } from './dispatch.queries.ts'
+import {
+  markFailingNotice,
+  recordFailure,
+  recordSuccesses,
+  relaxCommit,
+  type AttemptResult,
+  type ClaimedDelivery,
+  type FailingState,
+} from './dispatch.queries.ts'
 import { FAILING_DISABLE_MS, FAILING_NOTICE_MS, nextAttemptAt, parseRetryAfter } from './retry.ts'
 import { disableWebhook, insertNotice } from './webhooks.queries.ts'
 
-/** One finished attempt, to be recorded. */
-export interface Outcome {
-  delivery: ClaimedDelivery
-  result: PostResult
-  now: Date
-  /** Uniform in [0, 1), for retry jitter. */
-  random: number
+/** Whether an attempt succeeded: a 2xx (§4.4). */
+export function succeeded(result: AttemptResult): boolean {
+  return result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300
 }
 
 /**
- * Records an attempt in one transaction: the delivery's new state (succeeded; pending with its next attempt;
- * failed once the 72 h window is over), the attempt log, the webhook's failure record, and what that implies:
- * a 410 Gone disables the webhook at once (Standard Webhooks); 24 h of failures records a notice; 72 h disables
- * it with another (ATTENTIVE_API.md §4.4). Disabling cancels the webhook's pending deliveries.
+ * Records finished attempts: every success of the batch in one statement, then each failure in a transaction of
+ * its own, because a failure can go on to disable its webhook. `random` gives retry jitter, in [0, 1).
  */
-export async function recordOutcome(db: Kysely<Database>, outcome: Outcome): Promise<void> {
-  const { delivery, result, now } = outcome
+export async function recordOutcomes(db: Kysely<Database>, results: AttemptResult[], now: Date, random: () => number): Promise<void> {
+  await recordSuccesses(db, results.filter(succeeded), now)
+  for (const result of results.filter((r) => !succeeded(r))) {
+    await db.transaction().execute(async (tx) => {
+      await relaxCommit(tx)
+      await recordFailed(tx, result, now, random())
+    })
+  }
+}
+
+/**
+ * A failed attempt: its next attempt on the schedule (none once the 72 h window is over), then what the failure
+ * implies: a 410 Gone disables the webhook at once (Standard Webhooks); 24 h of failures records a notice; 72 h
+ * disables it with another (ATTENTIVE_API.md §4.4). Disabling cancels the webhook's pending deliveries.
+ */
+async function recordFailed(tx: Transaction<Database>, result: AttemptResult, now: Date, random: number): Promise<void> {
+  const { delivery } = result
   const code = result.statusCode
-  const succeeded = code !== undefined && code >= 200 && code < 300
   const gone = code === 410
-  const next =
-    succeeded || gone
-      ? undefined
-      : nextAttemptAt({
-          attempt: delivery.attempt,
-          windowStartedAt: delivery.windowStartedAt,
-          now,
-          random: outcome.random,
-          retryAfterMs: code === 429 || code === 503 ? parseRetryAfter(result.retryAfter, now) : undefined,
-        })
-  const record = {
-    delivery,
-    status: succeeded ? ('succeeded' as const) : next ? ('pending' as const) : ('failed' as const),
-    nextAttemptAt: next,
-    statusCode: code,
-    latencyMs: result.latencyMs,
-    error: result.error,
-    responseExcerpt: result.responseExcerpt,
-    now,
-  }
-  // A success is one statement, atomic on its own; a failure may go on to disable the webhook.
-  if (succeeded) {
-    await recordAttempt(db, record)
-    return
-  }
-  await db.transaction().execute(async (tx) => {
-    const state = await recordAttempt(tx, record)
-    if (!state) return
-    if (gone) return disableAsGone(tx, delivery, now)
-    await checkFailing(tx, delivery, state, now)
-  })
+  const next = gone
+    ? undefined
+    : nextAttemptAt({
+        attempt: delivery.attempt,
+        windowStartedAt: delivery.windowStartedAt ?? result.attemptedAt,
+        now,
+        random,
+        retryAfterMs: code === 429 || code === 503 ? parseRetryAfter(result.retryAfter, now) : undefined,
+      })
+  const state = await recordFailure(tx, result, next)
+  if (!state) return
+  if (gone) return disableAsGone(tx, delivery, now)
+  await checkFailing(tx, delivery, state, now)
 }
 
 async function disableAsGone(tx: Transaction<Database>, delivery: ClaimedDelivery, now: Date): Promise<void> {
