@@ -1,0 +1,84 @@
+import type { App } from '../../app.ts'
+import { normalisePhone, phoneErrorMessage } from '../../compliance/phone.ts'
+import type { Deps } from '../../deps.ts'
+import { AppError } from '../../http/errors.ts'
+import { encodeObjectId } from '../../http/object-id.ts'
+import { ErrorResponseSchema } from '../../http/openapi.ts'
+import { sandboxSender } from '../../carriers/sandbox.ts'
+import { InboundResultSchema, SandboxInboundBodySchema } from './inbound.schemas.ts'
+import { handleInbound, type InboundOutcome } from './inbound.service.ts'
+
+// A short code: 5 or 6 digits in the US and Canada, 5 in the UK (sandbox senders are 5 digits and up).
+const SHORT_CODE = /^\d{5,8}$/
+
+/** `POST /v1/sandbox/inbound`'s answer: the stored text, what it was read as, and the replies it queued. */
+export function toApiInbound(outcome: InboundOutcome) {
+  const { row } = outcome
+  return {
+    id: encodeObjectId('InboundMessage', row.id),
+    from: row.from_address,
+    to: row.to_address,
+    body: row.body,
+    receivedAt: row.received_at.toISOString(),
+    intent: row.intent,
+    action: row.action,
+    subscriberId: row.user_id ?? 0,
+    duplicate: outcome.duplicate,
+    replies: outcome.replies.map((reply) => ({
+      id: encodeObjectId('Message', reply.messageId),
+      kind: reply.kind,
+      body: reply.body,
+    })),
+  }
+}
+
+function phoneOf(field: string, input: string, country: string | undefined): string {
+  const result = normalisePhone(input, country)
+  if (!result.ok)
+    throw new AppError('invalid_phone', phoneErrorMessage(field, input, result.reason), { field })
+  return result.e164
+}
+
+/** The sandbox carrier's inbound side: a simulated reply, handled exactly as a real carrier's inbound text. */
+export async function inboundRoutes(app: App, { deps }: { deps: Deps }): Promise<void> {
+  app.post(
+    '/v1/sandbox/inbound',
+    {
+      config: { auth: 'key', scope: 'messages:write' },
+      schema: {
+        tags: ['Attune addition'],
+        summary:
+          'Simulate a text from a person to the company (keywords, double opt-in replies, conversation)',
+        body: SandboxInboundBodySchema,
+        response: {
+          201: InboundResultSchema,
+          400: ErrorResponseSchema,
+          403: ErrorResponseSchema,
+          429: ErrorResponseSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { company } = request.apiKey
+      const { body } = request
+      const from = phoneOf('from', body.from, company.settings.defaultCountry)
+      const to =
+        body.to === undefined
+          ? sandboxSender(company.id)
+          : SHORT_CODE.test(body.to.trim())
+            ? body.to.trim()
+            : phoneOf('to', body.to, company.settings.defaultCountry)
+      const outcome = await deps.db
+        .transaction()
+        .execute((tx) =>
+          handleInbound(
+            tx,
+            company.id,
+            { from, to, body: body.body, providerId: body.providerId },
+            deps.clock.now(),
+          ),
+        )
+      return reply.status(201).send(toApiInbound(outcome))
+    },
+  )
+}
