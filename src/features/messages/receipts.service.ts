@@ -141,7 +141,7 @@ export async function applyReceipts(tx: Transaction<Database>, receipts: readonl
       update messages m set state = r.status, provider_id = coalesce(m.provider_id, r.provider_id),
         sent_at = coalesce(m.sent_at, r.at), due_at = null, updated_at = ${now}
       from r join previous p on p.id = r.id
-      where m.id = r.id and p.state = any(${['sending', 'sent', 'unknown']}::text[])
+      where m.id = r.id and p.state = any(${predecessorsOf('delivered')}::text[])
       returning m.id, m.company_id, m.user_id, m.kind, m.name, m.body, m.channel, m.to_address, m.provider_id,
         p.state as previous, r.status, r.at, r.error_code
     ),
