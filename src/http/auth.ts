@@ -14,6 +14,8 @@ declare module 'fastify' {
     auth?: 'key' | 'admin'
     /** Scope a key must hold (`key` routes). Absent: any valid key, as `/v1/me`. */
     scope?: RequiredScope
+    /** A legacy-token path (ATTENTIVE_API.md §2.12): a missing or bad key is a 403, as Attentive documents. */
+    legacy?: boolean
     /** Rate-limit family (ATTENTIVE_API.md §1.5). Default `default`. */
     rateFamily?: RateLimitFamily
   }
@@ -85,7 +87,7 @@ export function createAuthHook(options: AuthOptions) {
       setRateHeaders(reply, decision)
       if (!decision.allowed) throw refuse(decision)
       throw new AppError(
-        'unauthorized',
+        config.legacy ? 'forbidden' : 'unauthorized',
         token
           ? 'authorization: the API key is unknown or revoked'
           : 'authorization: missing; send `Authorization: Bearer <API key>`',

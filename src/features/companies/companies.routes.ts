@@ -1,7 +1,8 @@
 import Type from 'typebox'
 import type { App } from '../../app.ts'
 import type { Deps } from '../../deps.ts'
-import { AppError } from '../../http/errors.ts'
+import { isTimeZone } from '../../compliance/local-time.ts'
+import { AppError, invalidField } from '../../http/errors.ts'
 import { decodeObjectId, encodeObjectId } from '../../http/object-id.ts'
 import { ErrorResponseSchema } from '../../http/openapi.ts'
 import { insertKey, listKeys, revokeKey } from '../api-keys/api-keys.queries.ts'
@@ -97,6 +98,10 @@ export async function companyRoutes(app: App, { deps }: { deps: Deps }): Promise
       },
     },
     async (request) => {
+      const zone = request.body.settings?.timeZone
+      if (zone !== undefined && !isTimeZone(zone)) {
+        throw invalidField('settings.timeZone', `'${zone}' is not a time zone; expected an IANA zone such as America/Chicago`)
+      }
       const updated = await updateCompany(deps.db, companyIdOf(request.params.companyId), request.body)
       app.keyCache.clear()
       if (!updated) throw new AppError('unknown_company', `companyId: no company ${request.params.companyId}`)

@@ -16,11 +16,39 @@ const RateLimits = Type.Object(
   { additionalProperties: false, description: 'requests per second per key, by endpoint family' },
 )
 
+/** Every company setting (src/db/schema.ts CompanySettings documents each default). */
+const Settings = Type.Object(
+  {
+    rateLimits: Type.Optional(RateLimits),
+    revokeAll: Type.Optional(Type.Boolean()),
+    emailDoubleOptIn: Type.Optional(Type.Boolean()),
+    defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'an ISO 3166-1 code such as US' })),
+    helpText: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+    supportContact: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    smsCountries: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Z]{2}$', description: 'an ISO 3166-1 code such as CA' }), { maxItems: 250 }),
+    ),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'an IANA zone such as America/Chicago' })),
+    frequencyCap: Type.Optional(
+      Type.Union([
+        Type.Object(
+          { limit: Type.Integer({ minimum: 1, maximum: 1000 }), windowHours: Type.Integer({ minimum: 1, maximum: 720 }) },
+          { additionalProperties: false },
+        ),
+        Type.Literal(false),
+      ]),
+    ),
+    maxSegments: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })),
+    eventRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+  },
+  { additionalProperties: false },
+)
+
 export const CompanySchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   domain: Type.Union([Type.String(), Type.Null()]),
-  settings: Type.Object({ rateLimits: Type.Optional(RateLimits) }),
+  settings: Settings,
   createdAt: Type.String({ format: 'date-time' }),
 })
 
@@ -38,7 +66,7 @@ export type CreateCompany = Static<typeof CreateCompanySchema>
 export const UpdateCompanySchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    settings: Type.Optional(Type.Object({ rateLimits: Type.Optional(RateLimits) }, { additionalProperties: false })),
+    settings: Type.Optional(Settings),
   },
   { additionalProperties: false },
 )

@@ -159,3 +159,32 @@ test('revoking a key of another company, or an unknown key, is a 404 and revokes
   assert.deepEqual(revoked, [])
   assert.equal((await app.inject({ method: 'GET', url: '/v1/me', headers: b.auth })).statusCode, 200)
 })
+
+test('company settings are changed through the admin API and checked: a bad zone or an unknown setting is a 400', async (t) => {
+  const { app } = await buildTestApp(t)
+  const company = await createCompany(app)
+  const url = `/admin/v1/companies/${company.id}`
+  const ok = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: admin,
+    payload: { settings: { revokeAll: false, timeZone: 'America/Chicago', smsCountries: ['US', 'MX'], frequencyCap: false } },
+  })
+  assert.equal(ok.statusCode, 200, ok.body)
+  assert.deepEqual(ok.json().settings, { revokeAll: false, timeZone: 'America/Chicago', smsCountries: ['US', 'MX'], frequencyCap: false })
+  const merged = await app.inject({ method: 'PATCH', url, headers: admin, payload: { settings: { maxSegments: 4 } } })
+  assert.equal(merged.json().settings.timeZone, 'America/Chicago', 'settings are merged key by key')
+  for (const [settings, field] of [
+    [{ timeZone: 'Mars/Olympus' }, 'settings.timeZone'],
+    [{ defaultCountry: 'usa' }, 'settings.defaultCountry'],
+    [{ maxSegments: 0 }, 'settings.maxSegments'],
+    [{ unknownSwitch: true }, 'settings.unknownSwitch'],
+  ] as const) {
+    const bad = await app.inject({ method: 'PATCH', url, headers: admin, payload: { settings } })
+    assert.equal(bad.statusCode, 400, JSON.stringify(settings))
+    assert.equal(bad.json().error.field, field)
+  }
+  const stored = await app.inject({ method: 'GET', url, headers: admin })
+  assert.equal(stored.json().settings.maxSegments, 4, 'a refused change stored nothing')
+  assert.equal(stored.json().settings.timeZone, 'America/Chicago')
+})

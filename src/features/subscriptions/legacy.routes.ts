@@ -33,7 +33,7 @@ export async function legacySubscriberRoutes(app: App, { deps }: { deps: Deps })
   app.post(
     '/1/add-subscribers',
     {
-      config: { auth: 'key', scope: 'subscriptions:write', rateFamily: 'subscribe' },
+      config: { auth: 'key', legacy: true, scope: 'subscriptions:write', rateFamily: 'subscribe' },
       schema: {
         tags,
         summary:
@@ -93,7 +93,7 @@ export async function legacySubscriberRoutes(app: App, { deps }: { deps: Deps })
   app.post(
     '/1/subscribers/unsubscribe',
     {
-      config: { auth: 'key', scope: 'subscriptions:write', rateFamily: 'unsubscribe' },
+      config: { auth: 'key', legacy: true, scope: 'subscriptions:write', rateFamily: 'unsubscribe' },
       schema: {
         tags,
         summary: 'Legacy: opt a phone out of every TEXT subscription',

@@ -61,3 +61,15 @@ test('/1/subscribers/unsubscribe opts a phone out of every TEXT subscription and
   assert.equal(second.status, 409)
   assert.equal((second.body.error as { code: string }).code, 'already_unsubscribed')
 })
+
+test('the legacy paths answer a missing or unknown token with 403, as Attentive documents for legacy tokens', async (t) => {
+  const { app, database } = await buildTestApp(t)
+  for (const url of ['/1/add-subscribers', '/1/subscribers/unsubscribe']) {
+    for (const headers of [{}, { authorization: 'Bearer not-a-key-not-a-key-not-a-key-000000' }]) {
+      const response = await app.inject({ method: 'POST', url, headers, payload: { phone: '7707651750', sendOptOutMessage: false } })
+      assert.equal(response.statusCode, 403, `${url} ${JSON.stringify(headers)}`)
+      assert.equal(response.json().error.code, 'forbidden')
+    }
+  }
+  assert.equal((await database.db.selectFrom('users').select('id').execute()).length, 0)
+})
