@@ -1,0 +1,189 @@
+import type { BenchContext } from './lib/context.ts'
+import { cpuTimeMs, spawnNode } from './lib/processes.ts'
+import { formatMb, percent, type Row, type Section } from './lib/report.ts'
+import { BATCH_SIZE, PEOPLE, paced, peak, rawInserts, startEventsApp, storedEvents, type EventsApp, type LoadSpec, type Measured } from './events-app.ts'
+import { measureLayouts } from './events-layout.ts'
+import type { EventsLoadResult } from './events-load.ts'
+
+/** One line under the heading in BENCHMARKS.md. */
+export const description = 'events accepted durably: group commit, the batch endpoint, latency, memory, time partitioning'
+
+/** Single-event requests must reach this share of an empty Fastify handler's rate (SPEC §5). */
+const SINGLE_TARGET = 0.5
+/** The batch endpoint must reach this share of raw 1,000-row multi-row INSERTs of the same rows. */
+const BATCH_TARGET = 0.8
+/** Events per second through the batch endpoint (SPEC §5). */
+const BATCH_ABSOLUTE_TARGET = 50_000
+const RSS_TARGET_KB = 500 * 1024
+/**
+ * Concurrent single-event requests (and for the empty handler beside them). Group commit shares a commit among
+ * the requests in flight; with 10, Little's law caps any durable design at 10 per commit latency whatever it does.
+ */
+const SINGLE_CONNECTIONS = 100
+const BATCH_CONNECTIONS = 4
+
+interface ModeFigures {
+  name: string
+  single: Measured
+  singleTransactions: number
+  halfRate: EventsLoadResult
+  baselineHalf: EventsLoadResult
+  batch: Measured
+  rawEvents: number
+  rawAll: number
+  reconciled: { acknowledged: number; stored: number }
+}
+
+const eventsPerSec = (m: Measured) => m.main.acknowledged / m.main.elapsedS
+
+async function measureMode(ctx: BenchContext, name: string, app: EventsApp, baselineUrl: string): Promise<ModeFigures> {
+  const headers = { authorization: `Bearer ${app.apiKey}`, 'content-type': 'application/json' }
+  const single: LoadSpec = { url: `${app.url}/v1/events/custom`, method: 'POST', headers, body: 'custom', batchSize: 1, people: PEOPLE, connections: SINGLE_CONNECTIONS }
+  const before = await storedEvents(app)
+  const singles = await peak(ctx, `POST /v1/events/custom, ${name}`, single, app)
+  const afterSingles = await storedEvents(app)
+  const halfRate = await paced(ctx, `POST /v1/events/custom, ${name}`, single, singles.main.requestsPerSec / 2)
+  const empty: LoadSpec = { ...single, url: baselineUrl, method: 'GET', headers: {}, body: 'none' }
+  const baselineHalf = await paced(ctx, 'empty Fastify handler', empty, singles.main.requestsPerSec / 2)
+  const batchSpec: LoadSpec = { ...single, url: `${app.url}/v1/events/batch`, body: 'batch', batchSize: BATCH_SIZE, connections: BATCH_CONNECTIONS }
+  const batch = await peak(ctx, `POST /v1/events/batch, ${name}`, batchSpec, app)
+  const acknowledged = [singles.warm, singles.main, halfRate, batch.warm, batch.main].reduce((sum, r) => sum + r.acknowledged, 0)
+  const stored = (await storedEvents(app)).events - before.events
+  if (stored !== acknowledged) throw new Error(`${name}: ${acknowledged} events acknowledged but ${stored} stored`)
+  ctx.log(`raw INSERTs, ${name}`)
+  const rawEvents = await rawInserts(app, 'events', BATCH_CONNECTIONS, ctx.durationS)
+  const rawAll = await rawInserts(app, 'all', BATCH_CONNECTIONS, ctx.durationS)
+  return {
+    name, single: singles, singleTransactions: afterSingles.transactions - before.transactions, halfRate, baselineHalf, batch,
+    rawEvents, rawAll, reconciled: { acknowledged, stored },
+  }
+}
+
+export async function run(ctx: BenchContext): Promise<Section[]> {
+  const baselineChild = spawnNode('bench/lib/empty-fastify.ts', [], {}, ['--import', 'tsx'])
+  ctx.defer(() => baselineChild.stop())
+  const [, baselineUrl = ''] = await baselineChild.waitFor(/^listening (\S+)$/m)
+  const emptySpec: LoadSpec = { url: baselineUrl, method: 'GET', headers: {}, body: 'none', batchSize: 1, people: 1, connections: SINGLE_CONNECTIONS }
+  const baselines: Array<{ result: EventsLoadResult; cpuUsPerRequest: number }> = []
+  const measureEmpty = async () => {
+    const cpu = cpuTimeMs(baselineChild.pid)
+    const { warm, main } = await peak(ctx, 'empty Fastify handler', emptySpec)
+    baselines.push({ result: main, cpuUsPerRequest: ((cpuTimeMs(baselineChild.pid) - cpu) * 1000) / (warm.requests + main.requests) })
+  }
+  await measureEmpty()
+  const embeddedApp = await startEventsApp(ctx)
+  const embedded = await measureMode(ctx, 'embedded store', embeddedApp, baselineUrl)
+  await embeddedApp.close()
+  await measureEmpty()
+  const externalApp = await startEventsApp(ctx, await ctx.externalPostgresUrl())
+  const external = await measureMode(ctx, 'external PostgreSQL', externalApp, baselineUrl)
+  const layout = await measureLayouts(ctx, externalApp.db)
+  await externalApp.close()
+  await measureEmpty()
+  const modes = [embedded, external]
+  return [singleSection(modes, baselines), batchSection(modes), latencySection(modes), layout]
+}
+
+const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+const load = (r: EventsLoadResult, unit = 'req/s') => `${fmt.format(r.requestsPerSec)} ${unit} · p50 ${r.p50} ms · p99 ${r.p99} ms`
+const perEvent = (ms: number, m: Measured) => fmt.format((ms * 1000) / m.main.acknowledged)
+
+function singleSection(modes: ModeFigures[], baselines: Array<{ result: EventsLoadResult; cpuUsPerRequest: number }>): Section {
+  const baseline = baselines.reduce((sum, b) => sum + b.result.requestsPerSec, 0) / baselines.length
+  const baselineCpu = baselines.reduce((sum, b) => sum + b.cpuUsPerRequest, 0) / baselines.length
+  const rows: Row[] = modes.flatMap((mode): Row[] => [
+    {
+      what: `POST /v1/events/custom, one event per request, ${mode.name}`,
+      figure: load(mode.single.main),
+      baseline: `${fmt.format(baseline)} req/s (empty Fastify handler)`,
+      ratio: percent(mode.single.main.requestsPerSec, baseline),
+      target: `≥ ${SINGLE_TARGET * 100} %`,
+      met: mode.single.main.requestsPerSec >= SINGLE_TARGET * baseline,
+    },
+    {
+      what: `memory under that load, ${mode.name}: node${mode.name.startsWith('embedded') ? ' + its PostgreSQL' : ' + the server'}, RSS (PSS)`,
+      figure: `${formatMb(mode.single.peakRssKb)} (${formatMb(mode.single.peakPssKb)})`,
+      baseline: '-',
+      ratio: '-',
+      target: `≤ ${formatMb(RSS_TARGET_KB)}`,
+      met: mode.single.peakRssKb <= RSS_TARGET_KB,
+    },
+  ])
+  return {
+    title: 'Single events accepted durably (group commit), against an empty Fastify handler',
+    intro:
+      `A 2xx means the event is committed. Load: autocannon in its own process (bench/events-load.ts), ${SINGLE_CONNECTIONS} ` +
+      `connections, every request a different custom event of one of ${fmt.format(PEOPLE)} people; runs go by request count, so ` +
+      'every request sent is answered and then counted in the database. Baseline: `fastify().get("/", async () => ({}))` ' +
+      'in a process of its own, same connections, the mean of runs before, between and after the two modes. Memory: the ' +
+      "peak during the run, sampled every 250 ms; PostgreSQL's RSS counts its shared buffers once per backend, PSS once.",
+    rows,
+    notes: [
+      `Empty handler runs: ${baselines.map((b) => load(b.result)).join('; ')}; ${fmt.format(baselineCpu)} µs of CPU per request.`,
+      ...modes.map(
+        (m) =>
+          `${m.name}: ${fmt.format(m.single.main.acknowledged)} events in ${fmt.format(m.singleTransactions)} transactions during the run ` +
+          `(${(m.single.main.acknowledged / Math.max(1, m.singleTransactions)).toFixed(1)} per commit); CPU per event: node ` +
+          `${perEvent(m.single.nodeCpuMs, m.single)} µs, PostgreSQL ${perEvent(m.single.postgresCpuMs, m.single)} µs. ` +
+          `Reconciliation: ${fmt.format(m.reconciled.acknowledged)} events acknowledged in this mode, ${fmt.format(m.reconciled.stored)} stored.`,
+      ),
+    ],
+  }
+}
+
+function batchSection(modes: ModeFigures[]): Section {
+  const rows: Row[] = modes.flatMap((mode): Row[] => [
+    {
+      what: `POST /v1/events/batch, ${fmt.format(BATCH_SIZE)} events per request, ${mode.name}`,
+      figure: `${fmt.format(eventsPerSec(mode.batch))} events/s · p99 ${mode.batch.main.p99} ms`,
+      baseline: `${fmt.format(mode.rawEvents)} rows/s (raw INSERTs of the event rows)`,
+      ratio: percent(eventsPerSec(mode.batch), mode.rawEvents),
+      target: `≥ ${BATCH_TARGET * 100} %; ≥ ${fmt.format(BATCH_ABSOLUTE_TARGET)}/s`,
+      met: eventsPerSec(mode.batch) >= BATCH_TARGET * mode.rawEvents && eventsPerSec(mode.batch) >= BATCH_ABSOLUTE_TARGET,
+    },
+    {
+      what: `the same, against raw INSERTs of everything it writes, ${mode.name}`,
+      figure: `${fmt.format(eventsPerSec(mode.batch))} events/s`,
+      baseline: `${fmt.format(mode.rawAll)} events/s (event + domain event + rollup)`,
+      ratio: percent(eventsPerSec(mode.batch), mode.rawAll),
+      target: '-',
+      met: undefined,
+    },
+    {
+      what: `memory under that load, ${mode.name}, RSS (PSS)`,
+      figure: `${formatMb(mode.batch.peakRssKb)} (${formatMb(mode.batch.peakPssKb)})`,
+      baseline: '-',
+      ratio: '-',
+      target: `≤ ${formatMb(RSS_TARGET_KB)}`,
+      met: mode.batch.peakRssKb <= RSS_TARGET_KB,
+    },
+  ])
+  return {
+    title: 'The batch endpoint, against raw 1,000-row multi-row INSERTs',
+    intro:
+      `${BATCH_CONNECTIONS} connections, ${fmt.format(BATCH_SIZE)} custom events per request. Baselines, same run, same database, same ` +
+      `${BATCH_CONNECTIONS} concurrent connections: multi-row INSERTs of the ${fmt.format(BATCH_SIZE)} event rows the endpoint writes for ` +
+      'such a request (the issue\'s baseline), and the same with the domain events and the rollup upsert in one transaction ' +
+      '(all the endpoint writes, without the endpoint).',
+    rows,
+    notes: modes.map(
+      (m) =>
+        `${m.name}: CPU per event: node ${perEvent(m.batch.nodeCpuMs, m.batch)} µs, PostgreSQL ${perEvent(m.batch.postgresCpuMs, m.batch)} µs.`,
+    ),
+  }
+}
+
+function latencySection(modes: ModeFigures[]): Section {
+  return {
+    title: 'Latency of single events at half the peak rate',
+    intro: 'The same requests paced at 50 % of the peak measured above, beside the empty handler paced at the same rate.',
+    rows: modes.map((mode) => ({
+      what: `POST /v1/events/custom at ${fmt.format(mode.halfRate.requestsPerSec)} req/s, ${mode.name}`,
+      figure: `p50 ${mode.halfRate.p50} ms · p99 ${mode.halfRate.p99} ms`,
+      baseline: `p50 ${mode.baselineHalf.p50} ms · p99 ${mode.baselineHalf.p99} ms`,
+      ratio: '-',
+      target: '-',
+      met: undefined,
+    })),
+  }
+}
