@@ -198,7 +198,8 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
           lane.sending -= 1
           held -= 1
           pump(url, lane)
-          if (lane.queue.length < perUrl) wake()
+          // Refill while half the claimed-ahead deliveries are left, so the lane does not run dry during a claim.
+          if (lane.queue.length < (perUrl * PREFETCH) / 2) wake()
         })
       running.add(task)
     }
