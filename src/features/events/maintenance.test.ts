@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
-import { buildTestApp, ManualClock } from '../../../test/helpers/build-test-app.ts'
+import { buildTestApp, ManualClock, TEST_ADMIN_TOKEN } from '../../../test/helpers/build-test-app.ts'
 import { createCompany } from '../../../test/helpers/company.ts'
 import { waitFor } from '../../../test/helpers/wait-for.ts'
 import { jobHandlers } from '../../jobs.ts'
@@ -16,7 +16,13 @@ test('events older than a company\'s eventRetentionDays are dropped in bulk; oth
   const { app, deps } = await buildTestApp(t, { clock })
   const [limited, keeper] = [await createCompany(app, 'Limited'), await createCompany(app, 'Keeper')]
   const [limitedId, keeperId] = [companyIdOf(limited), companyIdOf(keeper)]
-  await sql`update companies set settings = settings || '{"eventRetentionDays": 30}'::jsonb where id = ${limitedId}`.execute(deps.db)
+  const setting = await app.inject({
+    method: 'PATCH',
+    url: `/admin/v1/companies/${limited.id}`,
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    payload: { settings: { eventRetentionDays: 30 } },
+  })
+  assert.equal(setting.statusCode, 200, setting.body)
   const at = (days: number) => new Date(clock.now().getTime() - days * DAY).toISOString()
   const user = { phone: '+19148440001' }
   for (const company of [limited, keeper]) {
