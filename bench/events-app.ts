@@ -102,6 +102,8 @@ export interface Measured {
   postgresCpuMs: number
   peakRssKb: number
   peakPssKb: number
+  /** The node process alone. */
+  peakNodeRssKb: number
 }
 
 /** A warm-up by count, then a run sized to last about ctx.durationS at the warm-up's rate, read as it goes. */
@@ -113,10 +115,13 @@ export async function peak(ctx: BenchContext, what: string, spec: LoadSpec, app?
   const pgCpu = () => pg().reduce((total, pid) => total + cpuTimeMs(pid), 0)
   let peakRssKb = 0
   let peakPssKb = 0
+  let peakNodeRssKb = 0
   const sample = () => {
     const pids = pg()
-    peakRssKb = Math.max(peakRssKb, rssKb(process.pid) + pids.reduce((t, pid) => t + rssKb(pid), 0))
-    peakPssKb = Math.max(peakPssKb, rssKb(process.pid) + pids.reduce((t, pid) => t + pssKb(pid), 0))
+    const node = rssKb(process.pid)
+    peakNodeRssKb = Math.max(peakNodeRssKb, node)
+    peakRssKb = Math.max(peakRssKb, node + pids.reduce((t, pid) => t + rssKb(pid), 0))
+    peakPssKb = Math.max(peakPssKb, node + pids.reduce((t, pid) => t + pssKb(pid), 0))
   }
   const timer = app ? setInterval(sample, 250) : undefined
   const cpu = process.cpuUsage()
@@ -124,7 +129,7 @@ export async function peak(ctx: BenchContext, what: string, spec: LoadSpec, app?
   try {
     const main = await runLoad(ctx, { ...spec, runId: randomUUID(), amount })
     const used = process.cpuUsage(cpu)
-    return { warm, main, nodeCpuMs: (used.user + used.system) / 1000, postgresCpuMs: pgCpu() - pgBefore, peakRssKb, peakPssKb }
+    return { warm, main, nodeCpuMs: (used.user + used.system) / 1000, postgresCpuMs: pgCpu() - pgBefore, peakRssKb, peakPssKb, peakNodeRssKb }
   } finally {
     if (timer) clearInterval(timer)
   }

@@ -115,10 +115,11 @@ export async function measureLayouts(ctx: BenchContext, db: Kysely<Database>): P
       row("retention: one company's events older than 300 days", fmt(deleteMonthly, 'ms'), fmt(deletePlain, 'ms'), ratio(deleteMonthly, deletePlain)),
     ],
     notes: [
-      'Decision: events stays one table. The windowed questions read one index range whichever the layout, so ' +
-        'pruning saves little; retention is per company (eventRetentionDays), so old partitions cannot simply be ' +
-        'dropped; and a partitioned table needs occurred_at in every unique key. Revisit when one installation ' +
-        'keeps billions of events, where dropping whole months for every company at once would pay.',
+      'Decision: events stays one table (migration 0020). Partitions write no faster, and make the per-person and ' +
+        'per-company window questions slower (more indexes to probe); they win only the retention delete, which is ' +
+        'per company (eventRetentionDays), so it cannot drop whole partitions and runs in chunks off the request path ' +
+        "(features/events/maintenance.job.ts). A partitioned table would also need occurred_at in every unique key. " +
+        'Revisit when an installation keeps billions of events and retention becomes global.',
     ],
   }
 }
