@@ -204,3 +204,55 @@ test('a key of company A gets 404 for every webhook endpoint of company B and ne
   const still = await deps.db.selectFrom('webhooks').select(['url', 'secret', 'disabled_at']).executeTakeFirstOrThrow()
   assert.deepEqual(still, { url: secretUrl, secret: webhook.secret, disabled_at: null })
 })
+
+test('malformed webhook requests get a 4xx, never a 5xx, and store nothing', async (t) => {
+  const { app, deps } = await buildTestApp(t, { env: { ATTUNE_WEBHOOK_ALLOW_PRIVATE: 'false' } })
+  const company = await createCompany(app)
+  const webhook = await createWebhook({ app }, company, 'https://8.8.8.8/hook', ['sms.sent'])
+  const id = webhook.id
+  const cases: Array<[method: 'POST' | 'PUT' | 'GET', url: string, body: string | undefined]> = [
+    ['POST', '/v1/webhooks', 'null'],
+    ['POST', '/v1/webhooks', '[]'],
+    ['POST', '/v1/webhooks', '"https://8.8.8.8/x"'],
+    ['POST', '/v1/webhooks', '{"url":null,"events":["sms.sent"]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://8.8.8.8/x","events":[null]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://8.8.8.8/x","events":[["sms.sent"]]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://8.8.8.8/x","events":{"0":"sms.sent"}}'],
+    ['POST', '/v1/webhooks', JSON.stringify({ url: 'https://8.8.8.8/x', events: Array(51).fill('sms.sent') })],
+    ['POST', '/v1/webhooks', JSON.stringify({ url: `https://8.8.8.8/${'x'.repeat(2048)}`, events: ['sms.sent'] })],
+    ['POST', '/v1/webhooks', '{"url":"https://exa mple.com/x","events":["sms.sent"]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://[::1/x","events":["sms.sent"]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://\\u0000.example/x","events":["sms.sent"]}'],
+    ['POST', '/v1/webhooks', '{"url":"javascript:alert(1)","events":["sms.sent"]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://0x7f.1/x","events":["sms.sent"]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://2130706433/x","events":["sms.sent"]}'],
+    ['POST', '/v1/webhooks', '{"url":"https://8.8.8.8/x","events":["__proto__"]}'],
+    ['PUT', `/v1/webhooks/${id}`, '{"events":[]}'],
+    ['PUT', `/v1/webhooks/${id}`, '{"disabled":"yes"}'],
+    ['PUT', `/v1/webhooks/${id}`, '{"url":"http://8.8.8.8/x"}'],
+    ['PUT', '/v1/webhooks/%F0%9F%98%80', '{"disabled":true}'],
+    ['PUT', `/v1/webhooks/${'A'.repeat(65)}`, '{"disabled":true}'],
+    ['POST', `/v1/webhooks/${id}/secret/rotate`, '{"overlapSeconds":1e308}'],
+    ['POST', `/v1/webhooks/${id}/secret/rotate`, '{"overlapSeconds":"60"}'],
+    ['POST', `/v1/webhooks/${id}/secret/rotate`, '{"extra":1}'],
+    ['POST', `/v1/webhooks/${id}/replay`, '{"from":"2026-13-45T00:00:00Z","to":"2026-01-01T00:00:00Z"}'],
+    ['POST', `/v1/webhooks/${id}/replay`, 'null'],
+    ['POST', `/v1/webhooks/${id}/deliveries/00000000-0000-4000-8000-000000000000/replay`, undefined],
+    ['GET', `/v1/webhooks/${id}/deliveries?cursor=-1`, undefined],
+    ['GET', `/v1/webhooks/${id}/deliveries?limit=1001`, undefined],
+    ['GET', `/v1/webhooks/${id}/deliveries?status[]=pending`, undefined],
+    ['GET', `/v1/webhooks/${id}/deliveries/${'0'.repeat(36)}`, undefined],
+  ]
+  for (const [method, url, body] of cases) {
+    const response = await app.inject({
+      method,
+      url,
+      headers: { ...company.auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { payload: body } : {}),
+    })
+    assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${method} ${url} ${body ?? ''}: ${response.statusCode} ${response.body}`)
+    assert.ok(response.json<{ error: { message: string } }>().error.message.length > 0)
+  }
+  const stored = await deps.db.selectFrom('webhooks').select(['url', 'events', 'secret', 'disabled_at']).execute()
+  assert.deepEqual(stored, [{ url: 'https://8.8.8.8/hook', events: ['sms.sent'], secret: webhook.secret, disabled_at: null }])
+})
