@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
 import type { Database } from '../db/schema.ts'
-import type { Carrier, CarrierReceipt, InboundText, OutgoingMessage, ReceiptStatus, SendResult } from './carrier.ts'
+import type {
+  Carrier,
+  CarrierReceipt,
+  InboundText,
+  OutgoingMessage,
+  ReceiptStatus,
+  SendResult,
+} from './carrier.ts'
 
 /** The share of each receipt outcome the sandbox produces, as weights (`{ delivered: 1 }`: all delivered). */
 export type OutcomeMix = Partial<Record<ReceiptStatus, number>>
@@ -69,7 +76,10 @@ export class SandboxCarrier implements Carrier {
     this.db = options.db
     this.clock = options.clock
     this.delayMs = options.receiptDelayMs ?? 1000
-    const weights = STATUSES.map((status): [ReceiptStatus, number] => [status, Math.max(0, options.outcomes?.[status] ?? 0)])
+    const weights = STATUSES.map((status): [ReceiptStatus, number] => [
+      status,
+      Math.max(0, options.outcomes?.[status] ?? 0),
+    ])
     this.weights = weights.some(([, weight]) => weight > 0) ? weights : [['delivered', 1]]
     this.random = options.random ?? Math.random
   }

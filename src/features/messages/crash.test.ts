@@ -2,21 +2,29 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { buildTestApp, ManualClock } from '../../../test/helpers/build-test-app.ts'
+import { ManualClock } from '../../../test/helpers/build-test-app.ts'
 import { createCompany } from '../../../test/helpers/company.ts'
 import { waitFor } from '../../../test/helpers/wait-for.ts'
 import { findUserId } from '../users/identity.service.ts'
-import { companyNumber, historyOf, messageRow, startTestDispatcher, subscribePhone } from './messages.fixtures.ts'
+import {
+  companyNumber,
+  historyOf,
+  messageRow,
+  subscribePhone,
+  buildMessagingApp,
+} from './messages.fixtures.ts'
 import { queueMessage } from './messages.service.ts'
 
-const WORKER_PROCESS = fileURLToPath(new URL('../../../test/helpers/dispatch-worker-process.ts', import.meta.url))
+const WORKER_PROCESS = fileURLToPath(
+  new URL('../../../test/helpers/dispatch-worker-process.ts', import.meta.url),
+)
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const NOON_EASTERN = '2026-03-04T17:00:00Z'
 const LEASE_MS = 60_000
 
 test('a dispatcher killed after the carrier accepted, before recording it, causes no second submission', async (t) => {
   const clock = new ManualClock(NOON_EASTERN)
-  const { app, deps, database } = await buildTestApp(t, { clock })
+  const { app, deps, database, startDispatcher } = await buildMessagingApp(t, { clock })
   const company = await createCompany(app)
   const companyId = companyNumber(company)
   const phones = ['+17707651750', '+17707651751', '+17707651752']
@@ -24,7 +32,15 @@ test('a dispatcher killed after the carrier accepted, before recording it, cause
   for (const phone of phones) {
     await subscribePhone(app, company, phone)
     const userId = (await findUserId(deps.db, companyId, { phone })) ?? null
-    const message = { companyId, userId, channel: 'TEXT' as const, type: 'MARKETING' as const, origin: 'api' as const, to: phone, body: 'Acme: sale' }
+    const message = {
+      companyId,
+      userId,
+      channel: 'TEXT' as const,
+      type: 'MARKETING' as const,
+      origin: 'api' as const,
+      to: phone,
+      body: 'Acme: sale',
+    }
     ids.push((await deps.db.transaction().execute((tx) => queueMessage(tx, message, clock.now()))).id)
   }
 
@@ -43,15 +59,25 @@ test('a dispatcher killed after the carrier accepted, before recording it, cause
   assert.match(stdout, /handed off/)
 
   const sandboxCount = async (id: number) =>
-    (await deps.db.selectFrom('sandbox_submissions').select('submissions').where('message_id', '=', id).executeTakeFirst())?.submissions
+    (
+      await deps.db
+        .selectFrom('sandbox_submissions')
+        .select('submissions')
+        .where('message_id', '=', id)
+        .executeTakeFirst()
+    )?.submissions
   for (const id of ids) {
-    assert.equal((await messageRow(deps.db, id)).state, 'sending', 'the carrier has it, Attune has not recorded it')
+    assert.equal(
+      (await messageRow(deps.db, id)).state,
+      'sending',
+      'the carrier has it, Attune has not recorded it',
+    )
     assert.equal(await sandboxCount(id), 1)
   }
 
   // Another dispatcher, once the dead one's lease is over: it must ask the carrier, not hand the messages over again.
   clock.advance(LEASE_MS + 1)
-  const dispatcher = startTestDispatcher(t, deps.db, clock)
+  const dispatcher = startDispatcher()
   for (const id of ids) {
     await waitFor(async () => (await messageRow(deps.db, id)).state === 'delivered')
     assert.equal(await dispatcher.sandbox.submissionCount(id), 1, `message ${id} was submitted once`)

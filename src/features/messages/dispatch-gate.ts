@@ -3,12 +3,18 @@
 // rules themselves live in src/compliance/; this file only applies them in order.
 import { countryAllowed } from '../../compliance/countries.ts'
 import { frequencyCap, stateFrequencyCap } from '../../compliance/fatigue.ts'
-import { quietHours, resolveRecipientZone, type QuietHoursResult, type RecipientZone } from '../../compliance/quiet-hours.ts'
+import {
+  quietHours,
+  resolveRecipientZone,
+  type QuietHoursResult,
+  type RecipientZone,
+} from '../../compliance/quiet-hours.ts'
 import { isEligible } from '../subscriptions/consent.service.ts'
 import type { Channel, ConsentState, ConsentType } from '../subscriptions/consents.schema.ts'
 
 /** Why a message was suppressed (stored in messages.suppressed_reason). */
-export type SuppressReason = 'deleted' | 'no_consent' | 'country_not_enabled' | 'invalid_number' | 'frequency_cap'
+export type SuppressReason =
+  'deleted' | 'no_consent' | 'country_not_enabled' | 'invalid_number' | 'frequency_cap'
 
 /** What to do with a claimed message. */
 export type GateResult =
@@ -38,8 +44,17 @@ export interface GateInput {
 export type CapSetting = { limit: number; windowMs: number } | false
 
 /** Where the recipient is presumed to be: the profile's zone and state, else the number's area code, else the company's zone. */
-export function recipientOf(to: string, profile: { zone?: string | null; state?: string | null }, companyZone: string): RecipientZone {
-  return resolveRecipientZone({ profileZone: profile.zone, profileState: profile.state, phoneE164: to, companyZone })
+export function recipientOf(
+  to: string,
+  profile: { zone?: string | null; state?: string | null },
+  companyZone: string,
+): RecipientZone {
+  return resolveRecipientZone({
+    profileZone: profile.zone,
+    profileState: profile.state,
+    phoneE164: to,
+    companyZone,
+  })
 }
 
 /**

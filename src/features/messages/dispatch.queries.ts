@@ -41,7 +41,11 @@ export function suppressionHash(address: string): Buffer {
  * as the job queue's claim does (docs/adr/0007-job-queue.md); the partial index messages_due keeps it an index
  * scan that reads only rows with work left. The rows stay locked until the caller's transaction ends.
  */
-export async function claimDueMessages(tx: Transaction<Database>, now: Date, limit: number): Promise<ClaimedMessage[]> {
+export async function claimDueMessages(
+  tx: Transaction<Database>,
+  now: Date,
+  limit: number,
+): Promise<ClaimedMessage[]> {
   const result = await sql<ClaimedMessage>`
     with claimed as (
       select id, company_id, user_id, channel, type, kind, name, compliance, to_address, body, media_url, segments,
@@ -68,7 +72,11 @@ export async function claimDueMessages(tx: Transaction<Database>, now: Date, lim
 
 /** Name and settings of these companies. */
 export async function loadCompanies(tx: Transaction<Database>, ids: number[]) {
-  const rows = await tx.selectFrom('companies').select(['id', 'name', 'settings']).where('id', 'in', ids).execute()
+  const rows = await tx
+    .selectFrom('companies')
+    .select(['id', 'name', 'settings'])
+    .where('id', 'in', ids)
+    .execute()
   return new Map<number, { name: string; settings: CompanySettings }>(rows.map((r) => [r.id, r]))
 }
 
@@ -133,7 +141,11 @@ export interface Outcome {
  * Writes every outcome of a batch and its state-history row in one statement. Final messages are never changed
  * (the claim holds their locks, so this guards against a caller's mistake, not a race); `sending` counts a claim.
  */
-export async function writeOutcomes(tx: Transaction<Database>, outcomes: readonly Outcome[], now: Date): Promise<void> {
+export async function writeOutcomes(
+  tx: Transaction<Database>,
+  outcomes: readonly Outcome[],
+  now: Date,
+): Promise<void> {
   if (outcomes.length === 0) return
   await sql`
     with o as (
@@ -161,7 +173,13 @@ export async function writeOutcomes(tx: Transaction<Database>, outcomes: readonl
  * Messages the carrier did not take (a transient refusal or an error): they stay `sending` and are reconciled
  * at `dueAt` like any interrupted hand-off (lookup first, then the rules again), with the error in their history.
  */
-export async function postponeSending(tx: Transaction<Database>, ids: readonly number[], dueAt: Date, error: string, now: Date): Promise<void> {
+export async function postponeSending(
+  tx: Transaction<Database>,
+  ids: readonly number[],
+  dueAt: Date,
+  error: string,
+  now: Date,
+): Promise<void> {
   if (ids.length === 0) return
   await sql`
     with postponed as (

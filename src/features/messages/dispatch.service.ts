@@ -52,22 +52,37 @@ export async function claimAndDecide(tx: Transaction<Database>, options: ClaimOp
   const claimed = await claimDueMessages(tx, now, options.limit)
   if (claimed.length === 0) return { claimed: 0, toSend: [] }
   const recovering = claimed.filter((m) => m.state === 'sending')
-  const accepted = recovering.length > 0 ? await carrier.lookup(recovering.map((m) => m.id)) : new Map<number, string>()
-  await markSent(tx, [...accepted].map(([id, providerId]) => ({ id, providerId })), now)
+  const accepted =
+    recovering.length > 0 ? await carrier.lookup(recovering.map((m) => m.id)) : new Map<number, string>()
+  await markSent(
+    tx,
+    [...accepted].map(([id, providerId]) => ({ id, providerId })),
+    now,
+  )
 
   const fresh = claimed.filter((m) => !accepted.has(m.id))
   const exhausted = fresh.filter((m) => m.state === 'sending' && m.attempts >= options.maxAttempts)
-  await markFailed(tx, exhausted.map((m) => ({ id: m.id, error: `not accepted by the carrier after ${m.attempts} attempts` })), now)
+  await markFailed(
+    tx,
+    exhausted.map((m) => ({ id: m.id, error: `not accepted by the carrier after ${m.attempts} attempts` })),
+    now,
+  )
   const open = fresh.filter((m) => !(m.state === 'sending' && m.attempts >= options.maxAttempts))
 
   const companies = await loadCompanies(tx, [...new Set(open.map((m) => m.company_id))])
-  const settingsOf = (m: ClaimedMessage): MessagingSettings => messagingSettings(companies.get(m.company_id)?.settings)
+  const settingsOf = (m: ClaimedMessage): MessagingSettings =>
+    messagingSettings(companies.get(m.company_id)?.settings)
   const placed = await loadPlacement(tx, personIdsOf(open.filter((m) => !m.compliance)))
   const memo = new Map<string, QuietHoursResult>()
   const decided = open.map((m) => {
     const settings = settingsOf(m)
-    const recipient = recipientOf(m.to_address, m.person_id === null ? {} : (placed.get(m.person_id) ?? {}), settings.timeZone)
-    const consent = m.consent_state === null ? undefined : { state: m.consent_state, address: m.consent_address ?? '' }
+    const recipient = recipientOf(
+      m.to_address,
+      m.person_id === null ? {} : (placed.get(m.person_id) ?? {}),
+      settings.timeZone,
+    )
+    const consent =
+      m.consent_state === null ? undefined : { state: m.consent_state, address: m.consent_address ?? '' }
     const gate = gateMessage(
       { ...m, to: m.to_address, consent, deleted: m.deleted, countries: settings.countries, recipient, now },
       memo,
@@ -110,7 +125,9 @@ type Decided = { message: ClaimedMessage; gate: GateResult; regions: string[]; s
  * the ones before it.
  */
 async function capFrequency(tx: Transaction<Database>, decided: Decided[], now: Date): Promise<void> {
-  const checked = decided.filter((d) => d.gate.action === 'send' && needsFrequencyCheck(d.message) && d.message.person_id !== null)
+  const checked = decided.filter(
+    (d) => d.gate.action === 'send' && needsFrequencyCheck(d.message) && d.message.person_id !== null,
+  )
   if (checked.length === 0) return
   const people = personIdsOf(checked.map((d) => d.message))
   await lockPeople(tx, people)
@@ -119,7 +136,13 @@ async function capFrequency(tx: Transaction<Database>, decided: Decided[], now: 
   for (const d of checked) {
     const person = d.message.person_id as number
     const times = sent.get(person) ?? []
-    d.gate = gateFrequency({ sent: times, now, cap: d.settings.cap, skipFatigue: d.message.skip_fatigue, regions: d.regions })
+    d.gate = gateFrequency({
+      sent: times,
+      now,
+      cap: d.settings.cap,
+      skipFatigue: d.message.skip_fatigue,
+      regions: d.regions,
+    })
     if (d.gate.action === 'send') sent.set(person, [...times, now])
   }
 }
@@ -136,7 +159,13 @@ function outcomeOf(m: ClaimedMessage, gate: GateResult, now: Date, leaseEnd: Dat
         ...(m.state === 'sending' ? { detail: { recovered: true } } : {}),
       }
     case 'hold':
-      return { id: m.id, state: 'held', holdUntil: gate.until, dueAt: gate.until, detail: { reason: 'quiet_hours', until: gate.until.toISOString() } }
+      return {
+        id: m.id,
+        state: 'held',
+        holdUntil: gate.until,
+        dueAt: gate.until,
+        detail: { reason: 'quiet_hours', until: gate.until.toISOString() },
+      }
     case 'suppress':
       return {
         id: m.id,

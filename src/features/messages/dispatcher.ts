@@ -118,7 +118,10 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
       results = await carrier.send(toSend)
     } catch (error) {
       // Whether the carrier took any of them is unknown: they stay `sending` and are reconciled after the lease.
-      log.warn({ err: error, count: toSend.length, workerId }, 'hand-off to the carrier failed; reconciling after the lease')
+      log.warn(
+        { err: error, count: toSend.length, workerId },
+        'hand-off to the carrier failed; reconciling after the lease',
+      )
       return claimed
     }
     await options.afterHandOff?.(toSend.map((m) => m.id))
@@ -135,7 +138,13 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
       await markSent(tx, accepted, now)
       await markFailed(tx, refused, now)
       const error = retry[0] && !retry[0].ok ? retry[0].error : ''
-      await postponeSending(tx, retry.map((r) => r.id), new Date(now.getTime() + retryDelayMs), error, now)
+      await postponeSending(
+        tx,
+        retry.map((r) => r.id),
+        new Date(now.getTime() + retryDelayMs),
+        error,
+        now,
+      )
     })
   }
 
@@ -162,7 +171,10 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
           const records = await sandbox.takeDueReceipts(tx, now, batchSize)
           const outcome = await applyReceipts(tx, sandbox.parseReceipts(records), now)
           if (outcome.unknownIds.length > 0) {
-            log.warn({ messageIds: outcome.unknownIds.slice(0, 20) }, 'receipts for unknown message ids dropped')
+            log.warn(
+              { messageIds: outcome.unknownIds.slice(0, 20) },
+              'receipts for unknown message ids dropped',
+            )
           }
           return records.length
         })
@@ -198,7 +210,10 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
     ...Array.from({ length: options.loops ?? 2 }, () => started.then(claimLoop)),
     ...(carrier instanceof SandboxCarrier ? [started.then(() => receiptLoop(carrier))] : []),
   ]
-  log.info({ workerId, batchSize, loops: options.loops ?? 2, carrier: carrier.name }, 'message dispatcher started')
+  log.info(
+    { workerId, batchSize, loops: options.loops ?? 2, carrier: carrier.name },
+    'message dispatcher started',
+  )
 
   let stopped: Promise<void> | undefined
   return {

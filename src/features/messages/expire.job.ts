@@ -25,7 +25,8 @@ export async function scheduleReceiptExpiry(tx: Transaction<Database>, now: Date
     .where('dead_at', 'is', null)
     .limit(1)
     .executeTakeFirst()
-  if (!queued) await enqueue(tx, { kind: RECEIPT_EXPIRY_JOB, payload: {}, queueKey: RECEIPT_EXPIRY_JOB, runAt: now })
+  if (!queued)
+    await enqueue(tx, { kind: RECEIPT_EXPIRY_JOB, payload: {}, queueKey: RECEIPT_EXPIRY_JOB, runAt: now })
 }
 
 /**

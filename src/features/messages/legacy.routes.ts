@@ -14,7 +14,13 @@ import { sendContext } from './text-send.ts'
 
 const write = { auth: 'key' as const, scope: 'messages:write' as const }
 const tags = ['Attentive-compatible']
-const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema, 429: ErrorResponseSchema }
+const errors = {
+  400: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  422: ErrorResponseSchema,
+  429: ErrorResponseSchema,
+}
 
 /**
  * The legacy send paths integrators still call: the archived `POST /v1/messages` (seed 002) and
@@ -26,7 +32,9 @@ export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): P
   // auth hook for these routes reach this plugin's handler first.
   app.setErrorHandler((error, _request, _reply) => {
     if (error instanceof AppError && error.code === 'unauthorized') {
-      throw new AppError('forbidden', `${error.message} (legacy endpoints answer 403)`, { field: 'authorization' })
+      throw new AppError('forbidden', `${error.message} (legacy endpoints answer 403)`, {
+        field: 'authorization',
+      })
     }
     throw error
   })
@@ -37,7 +45,8 @@ export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): P
       config: write,
       schema: {
         tags,
-        summary: 'Archived Messages API: text an opted-in subscriber; messageId makes a retry send nothing new',
+        summary:
+          'Archived Messages API: text an opted-in subscriber; messageId makes a retry send nothing new',
         body: LegacyMessageSchema,
         response: { 200: LegacyMessageResponseSchema, ...errors },
       },
@@ -60,7 +69,8 @@ export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): P
         unmatchedIs404: true,
         clientMessageId: messageId,
       }
-      if (body.mediaUrl) await checkMediaUrl(body.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
+      if (body.mediaUrl)
+        await checkMediaUrl(body.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
       const ctx = sendContext(request, deps)
       const outcome = await deps.db.transaction().execute((tx) => sendText(tx, ctx, send))
       if (!outcome.ok) throw outcome.error
@@ -74,14 +84,16 @@ export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): P
       config: write,
       schema: {
         tags,
-        summary: 'Legacy send as Annex Cloud calls it; the answer echoes the request with the number in E.164',
+        summary:
+          'Legacy send as Annex Cloud calls it; the answer echoes the request with the number in E.164',
         body: SubscriptionMessageSchema,
         response: { 200: SubscriptionMessageResponseSchema, ...errors },
       },
     },
     async (request) => {
       const body = request.body
-      const addSubscriber = body.addSubscriber === undefined ? true : body.addSubscriber === true || body.addSubscriber === 'true'
+      const addSubscriber =
+        body.addSubscriber === undefined ? true : body.addSubscriber === true || body.addSubscriber === 'true'
       const skipFatigue = body.skipFatigue ?? true
       const createShortLink = body.createShortLink ?? false
       const send: SendRequest = {
@@ -98,7 +110,8 @@ export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): P
         addSubscriber,
         unmatchedIs404: false,
       }
-      if (body.mediaUrl) await checkMediaUrl(body.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
+      if (body.mediaUrl)
+        await checkMediaUrl(body.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
       const ctx = sendContext(request, deps)
       const outcome = await deps.db.transaction().execute((tx) => sendText(tx, ctx, send))
       if (!outcome.ok) throw outcome.error

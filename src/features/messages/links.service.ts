@@ -15,7 +15,12 @@ export async function recordClick(
   click: { at: Date; ip: string | undefined; userAgent: string | undefined },
 ): Promise<string> {
   const link = await findShortLink(db, code)
-  if (!link) throw new AppError('unknown_link', `code: no short link ${code.slice(0, 64)}; it may have been mistyped`, { field: 'code' })
+  if (!link)
+    throw new AppError(
+      'unknown_link',
+      `code: no short link ${code.slice(0, 64)}; it may have been mistyped`,
+      { field: 'code' },
+    )
   await db.transaction().execute(async (tx) => {
     await insertClick(tx, {
       companyId: link.company_id,
@@ -27,7 +32,9 @@ export async function recordClick(
       userAgent: click.userAgent?.slice(0, 1000) ?? null,
     })
     const message = { ...link, id: link.message_id }
-    await recordDomainEvents(tx, [messageEvent('sms.message_link_click', message, click.at, { link: { url: link.url } })])
+    await recordDomainEvents(tx, [
+      messageEvent('sms.message_link_click', message, click.at, { link: { url: link.url } }),
+    ])
   })
   return link.url
 }

@@ -30,26 +30,35 @@ const HEAD_BYTES = 16
 function fetchBounded(url: URL, options: MediaFetchOptions, signal: AbortSignal): Promise<Fetched> {
   const client = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
-    const request = client.get(url, { signal, ...(options.allowPrivate ? {} : { lookup: safeLookup }) }, (response) => {
-      const status = response.statusCode ?? 0
-      const declared = Number(response.headers['content-length'])
-      const base = { status, location: response.headers.location, contentType: response.headers['content-type'] ?? '' }
-      if (status < 200 || status >= 300 || declared > MMS_MAX_BYTES) {
-        response.destroy()
-        return resolve({ ...base, size: Number.isFinite(declared) ? declared : 0, head: new Uint8Array() })
-      }
-      const chunks: Buffer[] = []
-      let size = 0
-      response.on('data', (chunk: Buffer) => {
-        chunks.push(chunk)
-        size += chunk.length
-        if (size > MMS_MAX_BYTES) response.destroy()
-      })
-      const done = () => resolve({ ...base, size, head: new Uint8Array(Buffer.concat(chunks).subarray(0, HEAD_BYTES)) })
-      response.on('end', done)
-      response.on('close', done)
-      response.on('error', reject)
-    })
+    const request = client.get(
+      url,
+      { signal, ...(options.allowPrivate ? {} : { lookup: safeLookup }) },
+      (response) => {
+        const status = response.statusCode ?? 0
+        const declared = Number(response.headers['content-length'])
+        const base = {
+          status,
+          location: response.headers.location,
+          contentType: response.headers['content-type'] ?? '',
+        }
+        if (status < 200 || status >= 300 || declared > MMS_MAX_BYTES) {
+          response.destroy()
+          return resolve({ ...base, size: Number.isFinite(declared) ? declared : 0, head: new Uint8Array() })
+        }
+        const chunks: Buffer[] = []
+        let size = 0
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk)
+          size += chunk.length
+          if (size > MMS_MAX_BYTES) response.destroy()
+        })
+        const done = () =>
+          resolve({ ...base, size, head: new Uint8Array(Buffer.concat(chunks).subarray(0, HEAD_BYTES)) })
+        response.on('end', done)
+        response.on('close', done)
+        response.on('error', reject)
+      },
+    )
     request.on('error', reject)
   })
 }
@@ -62,7 +71,11 @@ const REASONS: Record<Exclude<MediaVerdict, { ok: true }>['reason'], string> = {
 }
 
 function refuse(field: string, url: string, why: string): AppError {
-  return new AppError('invalid_media', `${field}: '${url}' ${why}; expected a public gif, png or jpg URL under 500 KB`, { field })
+  return new AppError(
+    'invalid_media',
+    `${field}: '${url}' ${why}; expected a public gif, png or jpg URL under 500 KB`,
+    { field },
+  )
 }
 
 /**
@@ -80,15 +93,22 @@ export async function checkMediaUrl(text: string, field: string, options: MediaF
     try {
       fetched = await fetchBounded(new URL(current), options, signal)
     } catch (error) {
-      const reason = signal.aborted ? 'took too long to fetch' : `could not be fetched (${(error as Error).message})`
+      const reason = signal.aborted
+        ? 'took too long to fetch'
+        : `could not be fetched (${(error as Error).message})`
       throw refuse(field, text, reason)
     }
     if (fetched.status >= 300 && fetched.status < 400 && fetched.location) {
       current = new URL(fetched.location, current).toString()
       continue
     }
-    if (fetched.status < 200 || fetched.status >= 300) throw refuse(field, text, `answered HTTP ${fetched.status}`)
-    const verdict = checkMmsMedia({ contentType: fetched.contentType, size: fetched.size, head: fetched.head })
+    if (fetched.status < 200 || fetched.status >= 300)
+      throw refuse(field, text, `answered HTTP ${fetched.status}`)
+    const verdict = checkMmsMedia({
+      contentType: fetched.contentType,
+      size: fetched.size,
+      head: fetched.head,
+    })
     if (!verdict.ok) throw refuse(field, text, REASONS[verdict.reason])
     return
   }

@@ -8,7 +8,12 @@ import { SandboxCarrier, type OutcomeMix } from '../../carriers/sandbox.ts'
 import type { Clock } from '../../clock.ts'
 import type { CompanySettings, Database } from '../../db/schema.ts'
 import { decodeObjectId } from '../../http/object-id.ts'
-import { startMessageDispatcher, type MessageDispatcher, type MessageDispatcherOptions } from './dispatcher.ts'
+import { buildTestApp, type TestAppOptions } from '../../../test/helpers/build-test-app.ts'
+import {
+  startMessageDispatcher,
+  type MessageDispatcher,
+  type MessageDispatcherOptions,
+} from './dispatcher.ts'
 
 /** A company as test/helpers/company.ts makes it. */
 interface Company {
@@ -41,11 +46,16 @@ export async function subscribePhone(
       channels: ['TEXT'],
       type,
       doubleOptIn: false,
-      disclosure: 'By signing up you agree to receive recurring automated marketing texts. Consent is not a condition of purchase. Msg & data rates may apply. Reply STOP to cancel.',
+      disclosure:
+        'By signing up you agree to receive recurring automated marketing texts. Consent is not a condition of purchase. Msg & data rates may apply. Reply STOP to cancel.',
     },
   })
   // 400: the source exists already (a second phone of the same test).
-  assert.ok(source.statusCode === 201 || source.json<{ error: { code: string } }>().error.code === 'sign_up_source_exists', source.body)
+  assert.ok(
+    source.statusCode === 201 ||
+      source.json<{ error: { code: string } }>().error.code === 'sign_up_source_exists',
+    source.body,
+  )
   const response = await app.inject({
     method: 'POST',
     url: '/v1/subscriptions',
@@ -56,19 +66,56 @@ export async function subscribePhone(
 }
 
 /** Replaces some of a company's settings (the admin API exposes only rate limits). */
-export async function setCompanySettings(db: Kysely<Database>, companyId: number, settings: CompanySettings): Promise<void> {
-  await sql`update companies set settings = settings || ${JSON.stringify(settings)}::jsonb where id = ${companyId}`.execute(db)
+export async function setCompanySettings(
+  db: Kysely<Database>,
+  companyId: number,
+  settings: CompanySettings,
+): Promise<void> {
+  await sql`update companies set settings = settings || ${JSON.stringify(settings)}::jsonb where id = ${companyId}`.execute(
+    db,
+  )
 }
 
-/** A dispatcher with a sandbox carrier on `db` and `clock`, polling fast; stopped after the test. */
-export function startTestDispatcher(
-  t: Pick<TestContext, 'after'>,
+/** Options of a test dispatcher: the dispatcher's own, and the sandbox's receipt delay (default 0) and outcomes. */
+export type TestDispatcherOptions = Partial<MessageDispatcherOptions> & {
+  receiptDelayMs?: number
+  outcomes?: OutcomeMix
+}
+
+/** A test dispatcher and the sandbox carrier it hands messages to. */
+export type TestDispatcher = MessageDispatcher & { sandbox: SandboxCarrier }
+
+/**
+ * The real app (buildTestApp) plus `startDispatcher`, which starts message dispatchers on its database and clock.
+ * They are stopped before the database is dropped: after-hooks run in the order they were registered.
+ */
+export async function buildMessagingApp(t: Pick<TestContext, 'after'>, options: TestAppOptions = {}) {
+  const started: MessageDispatcher[] = []
+  t.after(() => Promise.all(started.map((d) => d.stop())).then(() => undefined))
+  const testApp = await buildTestApp(t, options)
+  const startDispatcher = (dispatcherOptions: TestDispatcherOptions = {}) => {
+    const dispatcher = startTestDispatcher(testApp.deps.db, testApp.clock, dispatcherOptions)
+    started.push(dispatcher)
+    return dispatcher
+  }
+  return { ...testApp, startDispatcher }
+}
+
+/** A dispatcher with a sandbox carrier on `db` and `clock`, polling fast; the caller stops it. */
+function startTestDispatcher(
   db: Kysely<Database>,
   clock: Clock,
-  options: Partial<MessageDispatcherOptions> & { receiptDelayMs?: number; outcomes?: OutcomeMix } = {},
-): MessageDispatcher & { sandbox: SandboxCarrier } {
-  const sandbox = new SandboxCarrier({ db, clock, receiptDelayMs: options.receiptDelayMs ?? 0, outcomes: options.outcomes ?? { delivered: 1 } })
-  const silent = process.env.TEST_LOG_LEVEL ? { info: console.log, warn: console.log, error: console.log } : { info() {}, warn() {}, error() {} }
+  options: TestDispatcherOptions,
+): TestDispatcher {
+  const sandbox = new SandboxCarrier({
+    db,
+    clock,
+    receiptDelayMs: options.receiptDelayMs ?? 0,
+    outcomes: options.outcomes ?? { delivered: 1 },
+  })
+  const silent = process.env.TEST_LOG_LEVEL
+    ? { info: console.log, warn: console.log, error: console.log }
+    : { info() {}, warn() {}, error() {} }
   const dispatcher = startMessageDispatcher({
     db,
     clock,
@@ -78,7 +125,6 @@ export function startTestDispatcher(
     receiptIntervalMs: 20,
     ...options,
   })
-  t.after(() => dispatcher.stop())
   return Object.assign(dispatcher, { sandbox })
 }
 
@@ -89,7 +135,12 @@ export function messageRow(db: Kysely<Database>, id: number) {
 
 /** The states a message went through after `queued`, in order. */
 export async function historyOf(db: Kysely<Database>, id: number): Promise<string[]> {
-  const rows = await db.selectFrom('message_events').select('state').where('message_id', '=', id).orderBy('id').execute()
+  const rows = await db
+    .selectFrom('message_events')
+    .select('state')
+    .where('message_id', '=', id)
+    .orderBy('id')
+    .execute()
   return rows.map((row) => row.state)
 }
 

@@ -12,12 +12,21 @@ export function messageIdOf(encoded: string): number {
 }
 
 function unknownMessage(): AppError {
-  return new AppError('unknown_message', 'id: this company has no such message; expected an id from a send answer', { field: 'id' })
+  return new AppError(
+    'unknown_message',
+    'id: this company has no such message; expected an id from a send answer',
+    { field: 'id' },
+  )
 }
 
 /** A message of `companyId` with its state history, oldest first; a 404 when it is another company's or absent. */
 export async function findMessage(db: Kysely<Database>, companyId: number, id: number) {
-  const message = await db.selectFrom('messages').selectAll().where('company_id', '=', companyId).where('id', '=', id).executeTakeFirst()
+  const message = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('company_id', '=', companyId)
+    .where('id', '=', id)
+    .executeTakeFirst()
   if (!message) throw unknownMessage()
   const history = await db
     .selectFrom('message_events')

@@ -5,7 +5,13 @@ import { ErrorResponseSchema } from '../../http/openapi.ts'
 import { phoneField, restorePlus } from '../users/identifiers.ts'
 import { recordClick } from './links.service.ts'
 import { checkMediaUrl } from './media.ts'
-import { findMessage, listSandboxMessages, messageIdOf, toApiMessage, toApiSandboxMessage } from './messages.queries.ts'
+import {
+  findMessage,
+  listSandboxMessages,
+  messageIdOf,
+  toApiMessage,
+  toApiSandboxMessage,
+} from './messages.queries.ts'
 import {
   LinkParams,
   MessageParams,
@@ -34,14 +40,16 @@ export async function messageRoutes(app: App, { deps }: { deps: Deps }): Promise
       config: write,
       schema: {
         tags: compatible,
-        summary: 'Send one text to a subscriber; consent, quiet hours and the frequency cap are checked again when it leaves',
+        summary:
+          'Send one text to a subscriber; consent, quiet hours and the frequency cap are checked again when it leaves',
         body: TextSendSchema,
         response: { 200: TextSendResponseSchema, ...errors },
       },
     },
     async (request) => {
       const send = textSendRequest(request.body)
-      if (send.mediaUrl) await checkMediaUrl(send.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
+      if (send.mediaUrl)
+        await checkMediaUrl(send.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
       const ctx = sendContext(request, deps)
       const outcome = await deps.db.transaction().execute((tx) => sendText(tx, ctx, send))
       if (!outcome.ok) throw outcome.error
@@ -93,7 +101,10 @@ export async function messageRoutes(app: App, { deps }: { deps: Deps }): Promise
     },
     async (request) => {
       const { to, since, limit } = request.query
-      const phone = to === undefined ? undefined : phoneField(restorePlus(to), 'to', request.apiKey.company.settings.defaultCountry)
+      const phone =
+        to === undefined
+          ? undefined
+          : phoneField(restorePlus(to), 'to', request.apiKey.company.settings.defaultCountry)
       const rows = await listSandboxMessages(deps.db, request.apiKey.company.id, {
         to: phone,
         since: since === undefined ? undefined : new Date(since),

@@ -25,15 +25,7 @@ export type MessageKind =
 
 /** A message's state (src/features/messages/states.ts orders them). */
 export type MessageState =
-  | 'queued'
-  | 'held'
-  | 'sending'
-  | 'sent'
-  | 'delivered'
-  | 'undelivered'
-  | 'failed'
-  | 'unknown'
-  | 'suppressed'
+  'queued' | 'held' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'unknown' | 'suppressed'
 
 export interface MessagesTable {
   id: Generated<number>

@@ -1,7 +1,15 @@
 import Type, { type Static } from 'typebox'
 
-const Phone = Type.String({ minLength: 1, maxLength: 64, description: 'a phone number in E.164 such as +17707651750' })
-const Body = Type.String({ minLength: 1, maxLength: 1600, description: 'the text of the message, 1-1,600 characters' })
+const Phone = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'a phone number in E.164 such as +17707651750',
+})
+const Body = Type.String({
+  minLength: 1,
+  maxLength: 1600,
+  description: 'the text of the message, 1-1,600 characters',
+})
 const MediaUrl = Type.String({
   minLength: 1,
   maxLength: 2048,
@@ -17,7 +25,13 @@ const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type
 export const TextSendSchema = Type.Object({
   to: Type.Optional(Nullable(Phone)),
   subscriberExternalId: Type.Optional(
-    Nullable(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: "the subscriber's external_id" })),
+    Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: "the subscriber's external_id",
+      }),
+    ),
   ),
   subscriptionType: SubscriptionType,
   body: Body,
@@ -62,7 +76,9 @@ export const LegacyMessageSchema = Type.Object({
       description: 'your id for the message, a string such as "123456789": a retry with it sends nothing new',
     }),
   ),
-  type: Type.Optional(Type.Literal('TRANSACTIONAL', { description: 'TRANSACTIONAL (case-sensitive), or absent for marketing' })),
+  type: Type.Optional(
+    Type.Literal('TRANSACTIONAL', { description: 'TRANSACTIONAL (case-sensitive), or absent for marketing' }),
+  ),
   mediaUrl: Type.Optional(MediaUrl),
 })
 export type LegacyMessage = Static<typeof LegacyMessageSchema>
@@ -83,7 +99,9 @@ export const SubscriptionMessageSchema = Type.Object({
   skipFatigue: Type.Optional(Type.Boolean({ description: 'default true' })),
   createShortLink: Type.Optional(Type.Boolean({ description: 'default false' })),
   addSubscriber: Type.Optional(
-    Type.Union([Type.Boolean(), Type.Literal('true'), Type.Literal('false')], { description: 'true or false, default "true"' }),
+    Type.Union([Type.Boolean(), Type.Literal('true'), Type.Literal('false')], {
+      description: 'true or false, default "true"',
+    }),
   ),
 })
 export type SubscriptionMessage = Static<typeof SubscriptionMessageSchema>
@@ -109,7 +127,10 @@ export const MessageSchema = Type.Object({
   from: Nullable(Type.String()),
   channel: Type.String(),
   subscriptionType: SubscriptionType,
-  type: Type.String({ description: 'ONE_TIME, AUTOMATED, AUTOMATED_TRANSACTIONAL, AUTO_RESPONSE, CONFIRM_OPT_IN, OPT_OUT or HELP' }),
+  type: Type.String({
+    description:
+      'ONE_TIME, AUTOMATED, AUTOMATED_TRANSACTIONAL, AUTO_RESPONSE, CONFIRM_OPT_IN, OPT_OUT or HELP',
+  }),
   origin: Type.String(),
   messageName: Nullable(Type.String()),
   body: Type.String(),
@@ -124,13 +145,21 @@ export const MessageSchema = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   history: Type.Array(
-    Type.Object({ state: Type.String(), at: Timestamp, detail: Nullable(Type.Record(Type.String(), Type.Unknown())) }),
+    Type.Object({
+      state: Type.String(),
+      at: Timestamp,
+      detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
+    }),
   ),
 })
 
 export const SandboxQuerySchema = Type.Object({
-  to: Type.Optional(Type.String({ maxLength: 64, description: 'only messages to this number (E.164, + as %2B)' })),
-  since: Type.Optional(Type.String({ format: 'date-time', description: 'only messages handed over at or after this instant' })),
+  to: Type.Optional(
+    Type.String({ maxLength: 64, description: 'only messages to this number (E.164, + as %2B)' }),
+  ),
+  since: Type.Optional(
+    Type.String({ format: 'date-time', description: 'only messages handed over at or after this instant' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 })
 

@@ -73,7 +73,11 @@ export function kindOf(origin: MessageOrigin, type: ConsentType): MessageKind {
  * Queues one message in the caller's transaction: the row (state `queued`, due now) is the dispatch work itself,
  * and dispatchers are notified when the transaction commits. A rollback leaves nothing behind.
  */
-export async function queueMessage(tx: Transaction<Database>, message: NewMessage, now: Date): Promise<{ id: number }> {
+export async function queueMessage(
+  tx: Transaction<Database>,
+  message: NewMessage,
+  now: Date,
+): Promise<{ id: number }> {
   const [id] = await queueMessages(tx, [message], now)
   if (id === undefined) throw new Error('queueMessage: the insert returned no id')
   return { id }
@@ -84,10 +88,18 @@ export async function queueMessage(tx: Transaction<Database>, message: NewMessag
  * returns their ids in the order given. Encoding and segments are computed here, after any link shortening, so
  * every message carries them.
  */
-export async function queueMessages(tx: Transaction<Database>, messages: readonly NewMessage[], now: Date): Promise<number[]> {
+export async function queueMessages(
+  tx: Transaction<Database>,
+  messages: readonly NewMessage[],
+  now: Date,
+): Promise<number[]> {
   if (messages.length === 0) return []
   const links = messages.map((m) =>
-    m.links ? { body: m.body, links: m.links } : m.shortLinks ? shortenLinks(m.body, m.shortLinks) : undefined,
+    m.links
+      ? { body: m.body, links: m.links }
+      : m.shortLinks
+        ? shortenLinks(m.body, m.shortLinks)
+        : undefined,
   )
   const bodies = messages.map((m, i) => links[i]?.body ?? m.body)
   const encodings = bodies.map((body) => encodeSms(body))
@@ -130,11 +142,21 @@ export async function queueMessages(tx: Transaction<Database>, messages: readonl
     }))
   })
   await insertShortLinks(tx, created, now)
-  const refused = messages.flatMap((m, i) => (m.suppressedReason ? [{ id: ids[i] as number, companyId: m.companyId, reason: m.suppressedReason }] : []))
+  const refused = messages.flatMap((m, i) =>
+    m.suppressedReason ? [{ id: ids[i] as number, companyId: m.companyId, reason: m.suppressedReason }] : [],
+  )
   if (refused.length > 0) {
     await tx
       .insertInto('message_events')
-      .values(refused.map((r) => ({ message_id: r.id, company_id: r.companyId, state: 'suppressed' as const, at: now, detail: JSON.stringify({ reason: r.reason }) })))
+      .values(
+        refused.map((r) => ({
+          message_id: r.id,
+          company_id: r.companyId,
+          state: 'suppressed' as const,
+          at: now,
+          detail: JSON.stringify({ reason: r.reason }),
+        })),
+      )
       .execute()
   }
   return ids

@@ -34,7 +34,13 @@ export function messageEvent(
     userId: message.user_id,
     occurredAt,
     payload: {
-      message: { id: message.id, type: message.kind, name: message.name, text: message.body, channel: message.channel },
+      message: {
+        id: message.id,
+        type: message.kind,
+        name: message.name,
+        text: message.body,
+        channel: message.channel,
+      },
       ...(message.user_id === null ? { subscriber: { phone: message.to_address } } : {}),
       ...extra,
     },
@@ -52,7 +58,11 @@ export interface Accepted {
  * all in the caller's transaction. A message no longer `sending` (a receipt or another dispatcher got there
  * first) is left alone and not announced twice.
  */
-export async function markSent(tx: Transaction<Database>, accepted: readonly Accepted[], now: Date): Promise<number> {
+export async function markSent(
+  tx: Transaction<Database>,
+  accepted: readonly Accepted[],
+  now: Date,
+): Promise<number> {
   if (accepted.length === 0) return 0
   const result = await sql<AnnouncedMessage>`
     with r as (
@@ -71,7 +81,10 @@ export async function markSent(tx: Transaction<Database>, accepted: readonly Acc
     )
     select id, company_id, user_id, kind, name, body, channel, to_address from sent
   `.execute(tx)
-  await recordDomainEvents(tx, result.rows.map((row) => messageEvent('sms.sent', row, now)))
+  await recordDomainEvents(
+    tx,
+    result.rows.map((row) => messageEvent('sms.sent', row, now)),
+  )
   return result.rows.length
 }
 
@@ -97,7 +110,9 @@ export async function markFailed(
   `.execute(tx)
   await recordDomainEvents(
     tx,
-    result.rows.map((row) => messageEvent('sms.failed', row, now, { receipt: { status: 'failed', error: row.error } })),
+    result.rows.map((row) =>
+      messageEvent('sms.failed', row, now, { receipt: { status: 'failed', error: row.error } }),
+    ),
   )
 }
 
@@ -124,7 +139,11 @@ type ChangedRow = AnnouncedMessage & {
  * stands. A receipt that overtakes the hand-off's own commit (`sending`) also records the provider id and
  * `sms.sent`. Each move writes its history row and `sms.delivered` or `sms.failed` (undelivered is a failure).
  */
-export async function applyReceipts(tx: Transaction<Database>, receipts: readonly CarrierReceipt[], now: Date): Promise<ReceiptOutcome> {
+export async function applyReceipts(
+  tx: Transaction<Database>,
+  receipts: readonly CarrierReceipt[],
+  now: Date,
+): Promise<ReceiptOutcome> {
   if (receipts.length === 0) return { applied: 0, unknownIds: [] }
   const result = await sql<ChangedRow>`
     with r as (
@@ -158,8 +177,15 @@ export async function applyReceipts(tx: Transaction<Database>, receipts: readonl
   const events: NewDomainEvent[] = []
   for (const row of result.rows) {
     if (row.previous === 'sending') events.push(messageEvent('sms.sent', row, now))
-    const receipt = { status: row.status, providerId: row.provider_id, at: row.at.toISOString(), errorCode: row.error_code ?? undefined }
-    events.push(messageEvent(row.status === 'delivered' ? 'sms.delivered' : 'sms.failed', row, row.at, { receipt }))
+    const receipt = {
+      status: row.status,
+      providerId: row.provider_id,
+      at: row.at.toISOString(),
+      errorCode: row.error_code ?? undefined,
+    }
+    events.push(
+      messageEvent(row.status === 'delivered' ? 'sms.delivered' : 'sms.failed', row, row.at, { receipt }),
+    )
   }
   await recordDomainEvents(tx, events)
   const distinct = [...new Set(receipts.map((r) => r.messageId))]

@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { sql } from 'kysely'
-import { buildTestApp, ManualClock } from '../../../test/helpers/build-test-app.ts'
+import { ManualClock } from '../../../test/helpers/build-test-app.ts'
 import { createCompany } from '../../../test/helpers/company.ts'
 import { waitFor } from '../../../test/helpers/wait-for.ts'
 import type { SandboxReceiptRecord } from '../../carriers/sandbox.ts'
 import { decodeObjectId } from '../../http/object-id.ts'
 import type { Job } from '../../queue/runner.ts'
 import { expireReceiptsJob, RECEIPT_EXPIRY_JOB, RECEIPT_WAIT_MS } from './expire.job.ts'
-import { eventTypesOf, historyOf, messageRow, startTestDispatcher, subscribePhone } from './messages.fixtures.ts'
+import {
+  eventTypesOf,
+  historyOf,
+  messageRow,
+  subscribePhone,
+  buildMessagingApp,
+} from './messages.fixtures.ts'
 import { applyReceipts } from './receipts.service.ts'
 
 const NOON_EASTERN = '2026-03-04T17:00:00Z'
@@ -16,20 +22,32 @@ const PHONE = '+17707651750'
 const HOUR = 3_600_000
 
 /** A company with one subscriber and a message sent to the sandbox, whose own receipt is an hour away. */
-async function sentMessage(t: TestContext, options: { receiptDelayMs?: number; outcomes?: { failed: number } } = {}) {
+async function sentMessage(
+  t: TestContext,
+  options: { receiptDelayMs?: number; outcomes?: { failed: number } } = {},
+) {
   const clock = new ManualClock(NOON_EASTERN)
-  const { app, deps } = await buildTestApp(t, { clock })
+  const { app, deps, startDispatcher } = await buildMessagingApp(t, { clock })
   const company = await createCompany(app)
   await subscribePhone(app, company, PHONE)
   const response = await app.inject({
     method: 'POST',
     url: '/v1/text/send',
     headers: company.auth,
-    payload: { to: PHONE, subscriptionType: 'MARKETING', body: 'Sale https://acme.example/p/1', useShortLinks: true, messageName: 'Sale' },
+    payload: {
+      to: PHONE,
+      subscriptionType: 'MARKETING',
+      body: 'Sale https://acme.example/p/1',
+      useShortLinks: true,
+      messageName: 'Sale',
+    },
   })
   assert.equal(response.statusCode, 200, response.body)
   const id = decodeObjectId('Message', response.json<{ messageId: string }>().messageId) as number
-  const dispatcher = startTestDispatcher(t, deps.db, clock, { receiptDelayMs: options.receiptDelayMs ?? HOUR, ...(options.outcomes ? { outcomes: options.outcomes } : {}) })
+  const dispatcher = startDispatcher({
+    receiptDelayMs: options.receiptDelayMs ?? HOUR,
+    ...(options.outcomes ? { outcomes: options.outcomes } : {}),
+  })
   await waitFor(async () => (await messageRow(deps.db, id)).state === 'sent')
   const row = await messageRow(deps.db, id)
   const receipt = (status: SandboxReceiptRecord['receipt_status'], at: string): SandboxReceiptRecord => ({
@@ -39,15 +57,26 @@ async function sentMessage(t: TestContext, options: { receiptDelayMs?: number; o
     receipt_due_at: at,
   })
   const apply = (records: SandboxReceiptRecord[]) =>
-    deps.db.transaction().execute((tx) => applyReceipts(tx, dispatcher.sandbox.parseReceipts(records), clock.now()))
+    deps.db
+      .transaction()
+      .execute((tx) => applyReceipts(tx, dispatcher.sandbox.parseReceipts(records), clock.now()))
   return { app, db: deps.db, clock, id, dispatcher, receipt, apply }
 }
 
 test('duplicated, reversed and late receipts never move a message backwards, nor announce it twice', async (t) => {
   const { db, id, receipt, apply } = await sentMessage(t)
-  assert.deepEqual(await apply([receipt('delivered', '2026-03-04T17:00:05Z'), receipt('delivered', '2026-03-04T17:00:05Z')]), { applied: 1, unknownIds: [] })
-  assert.deepEqual(await apply([receipt('delivered', '2026-03-04T17:00:05Z')]), { applied: 0, unknownIds: [] })
-  assert.deepEqual(await apply([receipt('undelivered', '2026-03-04T17:00:01Z')]), { applied: 0, unknownIds: [] })
+  assert.deepEqual(
+    await apply([receipt('delivered', '2026-03-04T17:00:05Z'), receipt('delivered', '2026-03-04T17:00:05Z')]),
+    { applied: 1, unknownIds: [] },
+  )
+  assert.deepEqual(await apply([receipt('delivered', '2026-03-04T17:00:05Z')]), {
+    applied: 0,
+    unknownIds: [],
+  })
+  assert.deepEqual(await apply([receipt('undelivered', '2026-03-04T17:00:01Z')]), {
+    applied: 0,
+    unknownIds: [],
+  })
   assert.deepEqual(await apply([receipt('failed', '2026-03-07T17:00:00Z')]), { applied: 0, unknownIds: [] })
   assert.equal((await messageRow(db, id)).state, 'delivered')
   assert.deepEqual(await historyOf(db, id), ['sending', 'sent', 'delivered'])
@@ -59,8 +88,10 @@ test('of two final receipts in one batch the earliest stands, whatever their ord
   await apply([receipt('delivered', '2026-03-04T17:00:09Z'), receipt('undelivered', '2026-03-04T17:00:02Z')])
   assert.equal((await messageRow(db, id)).state, 'undelivered')
   assert.deepEqual(await eventTypesOf(db, id), ['sms.sent', 'sms.failed'])
-  const [event] = (await sql<{ payload: { receipt: { status: string } } }>`
-    select payload from domain_events where type = 'sms.failed'`.execute(db)).rows
+  const [event] = (
+    await sql<{ payload: { receipt: { status: string } } }>`
+    select payload from domain_events where type = 'sms.failed'`.execute(db)
+  ).rows
   assert.equal(event?.payload.receipt.status, 'undelivered')
 })
 
@@ -74,9 +105,16 @@ test('receipts for unknown message ids are reported and dropped', async (t) => {
 test('a sent message with no final receipt becomes unknown after 72 h, and a later receipt still moves it on', async (t) => {
   const { db, clock, id, receipt, apply } = await sentMessage(t, { receiptDelayMs: 100 * HOUR })
   const runExpiry = (at: Date) =>
-    db.transaction().execute((tx) =>
-      expireReceiptsJob({ id: 0, kind: RECEIPT_EXPIRY_JOB, payload: {} } as Job, { tx, db, signal: new AbortController().signal, now: at }),
-    )
+    db
+      .transaction()
+      .execute((tx) =>
+        expireReceiptsJob({ id: 0, kind: RECEIPT_EXPIRY_JOB, payload: {} } as Job, {
+          tx,
+          db,
+          signal: new AbortController().signal,
+          now: at,
+        }),
+      )
   const sentAt = (await messageRow(db, id)).sent_at as Date
   await runExpiry(new Date(sentAt.getTime() + RECEIPT_WAIT_MS - 1))
   assert.equal((await messageRow(db, id)).state, 'sent')
@@ -90,7 +128,10 @@ test('a sent message with no final receipt becomes unknown after 72 h, and a lat
 })
 
 test('the sandbox produces receipts with the configured outcome', async (t) => {
-  const { db, clock, id, dispatcher } = await sentMessage(t, { receiptDelayMs: 2000, outcomes: { failed: 1 } })
+  const { db, clock, id, dispatcher } = await sentMessage(t, {
+    receiptDelayMs: 2000,
+    outcomes: { failed: 1 },
+  })
   clock.advance(2000)
   dispatcher.wake()
   await waitFor(async () => (await messageRow(db, id)).state === 'failed')
@@ -99,16 +140,32 @@ test('the sandbox produces receipts with the configured outcome', async (t) => {
 
 test('a short link redirects with 302 and records the click against the message and person', async (t) => {
   const { app, db, id } = await sentMessage(t)
-  const link = await db.selectFrom('short_links').selectAll().where('message_id', '=', id).executeTakeFirstOrThrow()
-  const click = await app.inject({ method: 'GET', url: `/s/${link.code}`, headers: { 'user-agent': 'Phone/1.0' } })
+  const link = await db
+    .selectFrom('short_links')
+    .selectAll()
+    .where('message_id', '=', id)
+    .executeTakeFirstOrThrow()
+  const click = await app.inject({
+    method: 'GET',
+    url: `/s/${link.code}`,
+    headers: { 'user-agent': 'Phone/1.0' },
+  })
   assert.equal(click.statusCode, 302)
   assert.equal(click.headers.location, 'https://acme.example/p/1')
   const clicks = await db.selectFrom('link_clicks').selectAll().execute()
-  assert.deepEqual(clicks.map((c) => [c.message_id, c.user_id, c.user_agent]), [[id, link.user_id, 'Phone/1.0']])
+  assert.deepEqual(
+    clicks.map((c) => [c.message_id, c.user_id, c.user_agent]),
+    [[id, link.user_id, 'Phone/1.0']],
+  )
   assert.ok(link.user_id !== null)
-  const [event] = (await sql<{ type: string; user_id: number; payload: { link: { url: string }; message: { id: number } } }>`
-    select type, user_id, payload from domain_events where type = 'sms.message_link_click'`.execute(db)).rows
-  assert.deepEqual([event?.user_id, event?.payload.link.url, event?.payload.message.id], [link.user_id, 'https://acme.example/p/1', id])
+  const [event] = (
+    await sql<{ type: string; user_id: number; payload: { link: { url: string }; message: { id: number } } }>`
+    select type, user_id, payload from domain_events where type = 'sms.message_link_click'`.execute(db)
+  ).rows
+  assert.deepEqual(
+    [event?.user_id, event?.payload.link.url, event?.payload.message.id],
+    [link.user_id, 'https://acme.example/p/1', id],
+  )
   const unknown = await app.inject({ method: 'GET', url: '/s/nosuchcode1' })
   assert.equal(unknown.statusCode, 404)
 })

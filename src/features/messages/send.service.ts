@@ -59,9 +59,16 @@ export type SendOutcome =
   | { ok: true; messageId: number; to: string; reused: boolean }
   | { ok: false; error: AppError; messageId: number }
 
-function recipientError(field: string, phone: string, refusal: Exclude<CountryResult, { ok: true }>, countries: readonly string[]) {
+function recipientError(
+  field: string,
+  phone: string,
+  refusal: Exclude<CountryResult, { ok: true }>,
+  countries: readonly string[],
+) {
   if (refusal.reason === 'invalid_number') {
-    return new AppError('invalid_phone', phoneErrorMessage(field, phone, 'is not a valid phone number'), { field })
+    return new AppError('invalid_phone', phoneErrorMessage(field, phone, 'is not a valid phone number'), {
+      field,
+    })
   }
   return new AppError(
     'country_not_enabled',
@@ -71,8 +78,18 @@ function recipientError(field: string, phone: string, refusal: Exclude<CountryRe
 }
 
 /** The live profile `externalId` names and its newest phone, or a 400 naming the field. */
-async function phoneOfSubscriber(tx: Transaction<Database>, companyId: number, externalId: number, field: string) {
-  const user = await tx.selectFrom('users').select('id').where('company_id', '=', companyId).where('id', '=', externalId).executeTakeFirst()
+async function phoneOfSubscriber(
+  tx: Transaction<Database>,
+  companyId: number,
+  externalId: number,
+  field: string,
+) {
+  const user = await tx
+    .selectFrom('users')
+    .select('id')
+    .where('company_id', '=', companyId)
+    .where('id', '=', externalId)
+    .executeTakeFirst()
   const live = user ? await followMerges(tx, companyId, user.id) : undefined
   const phone = live
     ? await tx
@@ -85,20 +102,36 @@ async function phoneOfSubscriber(tx: Transaction<Database>, companyId: number, e
         .executeTakeFirst()
     : undefined
   if (live === undefined || !phone) {
-    throw new AppError('unknown_subscriber', `${field}: no subscriber ${externalId} with a phone number in this company; expected an external_id from a webhook payload, or send to`, { field })
+    throw new AppError(
+      'unknown_subscriber',
+      `${field}: no subscriber ${externalId} with a phone number in this company; expected an external_id from a webhook payload, or send to`,
+      { field },
+    )
   }
   return { userId: live, phone: phone.value }
 }
 
 /** SHA-256 of what makes two sends with one messageId the same send. */
-export function sendFingerprint(to: string, request: Pick<SendRequest, 'body' | 'type' | 'mediaUrl'>): string {
-  return createHash('sha256').update(JSON.stringify([to, request.body, request.type, request.mediaUrl ?? null])).digest('hex')
+export function sendFingerprint(
+  to: string,
+  request: Pick<SendRequest, 'body' | 'type' | 'mediaUrl'>,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([to, request.body, request.type, request.mediaUrl ?? null]))
+    .digest('hex')
 }
 
 /** Returns the message a retried messageId made, or throws when the id was used for a different send. */
-async function findRetry(tx: Transaction<Database>, ctx: SendContext, clientMessageId: string, fingerprint: string) {
+async function findRetry(
+  tx: Transaction<Database>,
+  ctx: SendContext,
+  clientMessageId: string,
+  fingerprint: string,
+) {
   // Serialises two requests with one messageId, so both cannot miss each other and queue twice.
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`message-id:${ctx.companyId}:${clientMessageId}`}, 0))`.execute(tx)
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`message-id:${ctx.companyId}:${clientMessageId}`}, 0))`.execute(
+    tx,
+  )
   const found = await tx
     .selectFrom('messages')
     .select(['id', 'request_fingerprint'])
@@ -124,13 +157,24 @@ function noConsent(field: string, phone: string, type: ConsentType): AppError {
 }
 
 /** The text as it leaves: Liquid rendered for the person, the company name prefixed where Attentive does it. */
-async function finalBody(tx: Transaction<Database>, ctx: SendContext, request: SendRequest, userId: number | null, phone: string) {
+async function finalBody(
+  tx: Transaction<Database>,
+  ctx: SendContext,
+  request: SendRequest,
+  userId: number | null,
+  phone: string,
+) {
   let body = request.body
   if (request.liquid && hasLiquid(body)) {
     parseTemplate(body, 'body')
-    body = await renderTemplate(body, await templateScope(tx, { id: ctx.companyId, name: ctx.companyName }, userId, phone), 'body')
+    body = await renderTemplate(
+      body,
+      await templateScope(tx, { id: ctx.companyId, name: ctx.companyName }, userId, phone),
+      'body',
+    )
   }
-  if (request.prefixCompanyName && !body.toLowerCase().startsWith(ctx.companyName.toLowerCase())) body = `${ctx.companyName}: ${body}`
+  if (request.prefixCompanyName && !body.toLowerCase().startsWith(ctx.companyName.toLowerCase()))
+    body = `${ctx.companyName}: ${body}`
   return body
 }
 
@@ -143,14 +187,23 @@ async function finalBody(tx: Transaction<Database>, ctx: SendContext, request: S
  * commit. `addSubscriber` on a TRANSACTIONAL send to a number with no consent record at all (never opted out)
  * creates the transactional consent (ATTENTIVE_API.md §2.11).
  */
-export async function sendText(tx: Transaction<Database>, ctx: SendContext, request: SendRequest): Promise<SendOutcome> {
+export async function sendText(
+  tx: Transaction<Database>,
+  ctx: SendContext,
+  request: SendRequest,
+): Promise<SendOutcome> {
   const settings = messagingSettings(ctx.settings)
   let userId: number | null = null
   let phone: string
   if (request.to !== undefined && request.to !== null) {
     phone = phoneField(request.to, request.toField, ctx.settings.defaultCountry) as string
   } else {
-    ;({ userId, phone } = await phoneOfSubscriber(tx, ctx.companyId, request.subscriberExternalId as number, request.toField))
+    ;({ userId, phone } = await phoneOfSubscriber(
+      tx,
+      ctx.companyId,
+      request.subscriberExternalId as number,
+      request.toField,
+    ))
   }
   const country = countryAllowed(phone, settings.countries)
   if (!country.ok) throw recipientError(request.toField, phone, country, settings.countries)
@@ -162,13 +215,30 @@ export async function sendText(tx: Transaction<Database>, ctx: SendContext, requ
   }
   userId ??= (await findUserId(tx, ctx.companyId, { phone })) ?? null
   if (userId === null && request.unmatchedIs404) {
-    throw new AppError('unmatched_phone', `${request.toField}: no subscriber has the number ${phone}; expected the number of an opted-in subscriber`, { field: request.toField })
+    throw new AppError(
+      'unmatched_phone',
+      `${request.toField}: no subscriber has the number ${phone}; expected the number of an opted-in subscriber`,
+      { field: request.toField },
+    )
   }
-  const consent = userId === null ? undefined : await currentConsent(tx, ctx.companyId, userId, 'TEXT', request.type)
+  const consent =
+    userId === null ? undefined : await currentConsent(tx, ctx.companyId, userId, 'TEXT', request.type)
   let eligible = isEligible(consent, phone, 'TEXT')
-  if (!eligible && request.addSubscriber && request.type === 'TRANSACTIONAL' && consent === undefined && !(await everOptedOut(tx, ctx.companyId, 'TEXT', phone))) {
+  if (
+    !eligible &&
+    request.addSubscriber &&
+    request.type === 'TRANSACTIONAL' &&
+    consent === undefined &&
+    !(await everOptedOut(tx, ctx.companyId, 'TEXT', phone))
+  ) {
     userId ??= (await resolveUser(tx, ctx.companyId, { phone }, ctx.now)).userId
-    await optIn(tx, ctx.companyId, userId, { channel: 'TEXT', type: 'TRANSACTIONAL', address: phone, actor: { kind: 'api_key', id: String(ctx.keyId) }, now: ctx.now })
+    await optIn(tx, ctx.companyId, userId, {
+      channel: 'TEXT',
+      type: 'TRANSACTIONAL',
+      address: phone,
+      actor: { kind: 'api_key', id: String(ctx.keyId) },
+      now: ctx.now,
+    })
     eligible = true
   }
   if (!eligible && !request.overrideAsked) throw noConsent(request.toField, phone, request.type)

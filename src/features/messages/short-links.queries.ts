@@ -10,7 +10,11 @@ export interface NewShortLink extends ShortLink {
 }
 
 /** Stores short links in one statement. */
-export async function insertShortLinks(tx: Transaction<Database>, links: readonly NewShortLink[], now: Date): Promise<void> {
+export async function insertShortLinks(
+  tx: Transaction<Database>,
+  links: readonly NewShortLink[],
+  now: Date,
+): Promise<void> {
   if (links.length === 0) return
   await sql`
     insert into short_links (code, company_id, message_id, user_id, url, created_at)
@@ -26,7 +30,18 @@ export function findShortLink(db: Kysely<Database>, code: string) {
   return db
     .selectFrom('short_links as l')
     .innerJoin('messages as m', 'm.id', 'l.message_id')
-    .select(['l.code', 'l.company_id', 'l.message_id', 'l.user_id', 'l.url', 'm.kind', 'm.name', 'm.body', 'm.channel', 'm.to_address'])
+    .select([
+      'l.code',
+      'l.company_id',
+      'l.message_id',
+      'l.user_id',
+      'l.url',
+      'm.kind',
+      'm.name',
+      'm.body',
+      'm.channel',
+      'm.to_address',
+    ])
     .where('l.code', '=', code)
     .executeTakeFirst()
 }
@@ -34,7 +49,15 @@ export function findShortLink(db: Kysely<Database>, code: string) {
 /** Records one click. */
 export async function insertClick(
   tx: Transaction<Database>,
-  click: { companyId: number; code: string; messageId: number; userId: number | null; at: Date; ip: string | null; userAgent: string | null },
+  click: {
+    companyId: number
+    code: string
+    messageId: number
+    userId: number | null
+    at: Date
+    ip: string | null
+    userAgent: string | null
+  },
 ): Promise<void> {
   await tx
     .insertInto('link_clicks')

@@ -33,7 +33,8 @@ const cases: Array<[from: MessageState, to: MessageState, allowed: boolean]> = [
   ['suppressed', 'queued', false],
 ]
 for (const [from, to, allowed] of cases) {
-  test(`a message ${from} ${allowed ? 'may' : 'may not'} move to ${to}`, () => assert.equal(canMove(from, to), allowed))
+  test(`a message ${from} ${allowed ? 'may' : 'may not'} move to ${to}`, () =>
+    assert.equal(canMove(from, to), allowed))
 }
 
 test('a receipt may finish a message only while it is sending, sent or unknown', () => {

@@ -25,7 +25,12 @@ const CACHE_LIMIT = 1_000
 
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  return message.split('\n')[0]?.replace(/, file:.*$/, '').slice(0, 300) ?? 'is not valid Liquid'
+  return (
+    message
+      .split('\n')[0]
+      ?.replace(/, file:.*$/, '')
+      .slice(0, 300) ?? 'is not valid Liquid'
+  )
 }
 
 /**
@@ -51,12 +56,20 @@ export function parseTemplate(source: string, field: string): Template[] {
 }
 
 /** Renders a template (parsed with parseTemplate) against `scope`; a render error is a 400 naming `field`. */
-export async function renderTemplate(source: string, scope: Record<string, unknown>, field: string): Promise<string> {
+export async function renderTemplate(
+  source: string,
+  scope: Record<string, unknown>,
+  field: string,
+): Promise<string> {
   const templates = parseTemplate(source, field)
   try {
     return (await engine.render(templates, scope)) as string
   } catch (error) {
-    throw new AppError('invalid_template', `${field}: the Liquid template failed to render (${describe(error)})`, { field })
+    throw new AppError(
+      'invalid_template',
+      `${field}: the Liquid template failed to render (${describe(error)})`,
+      { field },
+    )
   }
 }
 

@@ -12,7 +12,14 @@ import { sendText, type SendContext, type SendRequest } from './send.service.ts'
 /** The sending context of a key-authenticated request. */
 export function sendContext(request: FastifyRequest, deps: Deps): SendContext {
   const { company, keyId } = request.apiKey
-  return { companyId: company.id, companyName: company.name, settings: company.settings, keyId, now: deps.clock.now(), publicUrl: deps.config.publicUrl }
+  return {
+    companyId: company.id,
+    companyName: company.name,
+    settings: company.settings,
+    keyId,
+    now: deps.clock.now(),
+    publicUrl: deps.config.publicUrl,
+  }
 }
 
 /**
@@ -24,13 +31,25 @@ export function textSendRequest(body: TextSend, prefix = ''): SendRequest {
   const hasTo = body.to !== undefined && body.to !== null
   const hasId = body.subscriberExternalId !== undefined && body.subscriberExternalId !== null
   if (hasTo === hasId) {
-    throw invalidField(`${prefix}to`, hasTo ? 'send either to or subscriberExternalId, not both' : 'is required unless subscriberExternalId is sent; expected E.164 such as +17707651750')
+    throw invalidField(
+      `${prefix}to`,
+      hasTo
+        ? 'send either to or subscriberExternalId, not both'
+        : 'is required unless subscriberExternalId is sent; expected E.164 such as +17707651750',
+    )
   }
   if (/[{}]/.test(body.body)) {
-    throw new AppError('invalid_body', `${prefix}body: must not contain { or } (Attentive skips such a message); remove them or write the text out`, { field: `${prefix}body` })
+    throw new AppError(
+      'invalid_body',
+      `${prefix}body: must not contain { or } (Attentive skips such a message); remove them or write the text out`,
+      { field: `${prefix}body` },
+    )
   }
   if (body.useShortLinks === true && (body.messageName === undefined || body.messageName === null)) {
-    throw invalidField(`${prefix}messageName`, 'is required when useShortLinks is true; expected a name such as "Spring sale"')
+    throw invalidField(
+      `${prefix}messageName`,
+      'is required when useShortLinks is true; expected a name such as "Spring sale"',
+    )
   }
   return {
     toField: `${prefix}${hasTo ? 'to' : 'subscriberExternalId'}`,
@@ -79,7 +98,8 @@ function schemaReason(item: unknown, prefix: string): string {
     | undefined
   if (!first) return `${prefix.slice(0, -1)}: is not a send object`
   const path = first.instancePath.split('/').filter(Boolean).join('.')
-  if (first.keyword === 'required') return `${prefix}${first.params.requiredProperties?.[0] ?? path}: is required`
+  if (first.keyword === 'required')
+    return `${prefix}${first.params.requiredProperties?.[0] ?? path}: is required`
   return `${prefix}${path || 'body'}: ${first.message}`
 }
 
@@ -98,7 +118,10 @@ export async function sendBulk(deps: Deps, ctx: SendContext, items: unknown[]) {
     }
     try {
       const request = textSendRequest(item, prefix)
-      if (request.mediaUrl) await checkMediaUrl(request.mediaUrl, `${prefix}mediaUrl`, { allowPrivate: deps.config.mediaAllowPrivate })
+      if (request.mediaUrl)
+        await checkMediaUrl(request.mediaUrl, `${prefix}mediaUrl`, {
+          allowPrivate: deps.config.mediaAllowPrivate,
+        })
       checked.push({ index, item, request })
     } catch (error) {
       if (!(error instanceof AppError)) throw error
