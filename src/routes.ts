@@ -4,6 +4,7 @@ import { attributeRoutes } from './features/attributes/attributes.routes.ts'
 import { companyRoutes } from './features/companies/companies.routes.ts'
 import { identityRoutes } from './features/identity/identity.routes.ts'
 import { eventRoutes } from './features/events/events.routes.ts'
+import { conversationRoutes } from './features/messages/conversation.routes.ts'
 import { inboundRoutes } from './features/messages/inbound.routes.ts'
 import { legacyMessageRoutes } from './features/messages/legacy.routes.ts'
 import { messageRoutes } from './features/messages/messages.routes.ts'
@@ -36,4 +37,5 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   await app.register(messageRoutes, { deps })
   await app.register(legacyMessageRoutes, { deps })
   await app.register(inboundRoutes, { deps })
+  await app.register(conversationRoutes, { deps })
 }

@@ -1,10 +1,11 @@
 import type { App } from '../../app.ts'
-import { normalisePhone, phoneErrorMessage } from '../../compliance/phone.ts'
+import { phoneErrorMessage } from '../../compliance/phone.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError } from '../../http/errors.ts'
 import { encodeObjectId } from '../../http/object-id.ts'
 import { ErrorResponseSchema } from '../../http/openapi.ts'
 import { sandboxSender } from '../../carriers/sandbox.ts'
+import { phoneField } from '../users/identifiers.ts'
 import { InboundResultSchema, SandboxInboundBodySchema } from './inbound.schemas.ts'
 import { handleInbound, type InboundOutcome } from './inbound.service.ts'
 
@@ -32,11 +33,12 @@ export function toApiInbound(outcome: InboundOutcome) {
   }
 }
 
-function phoneOf(field: string, input: string, country: string | undefined): string {
-  const result = normalisePhone(input, country)
-  if (!result.ok)
-    throw new AppError('invalid_phone', phoneErrorMessage(field, input, result.reason), { field })
-  return result.e164
+/** A phone field that must be present, normalised to E.164; the catalogue's 400 naming `field` otherwise. */
+export function requiredPhone(field: string, input: string, country: string | undefined): string {
+  const phone = phoneField(input, field, country)
+  if (phone === undefined)
+    throw new AppError('invalid_phone', phoneErrorMessage(field, input, 'is empty'), { field })
+  return phone
 }
 
 /** The sandbox carrier's inbound side: a simulated reply, handled exactly as a real carrier's inbound text. */
@@ -61,13 +63,13 @@ export async function inboundRoutes(app: App, { deps }: { deps: Deps }): Promise
     async (request, reply) => {
       const { company } = request.apiKey
       const { body } = request
-      const from = phoneOf('from', body.from, company.settings.defaultCountry)
+      const from = requiredPhone('from', body.from, company.settings.defaultCountry)
       const to =
         body.to === undefined
           ? sandboxSender(company.id)
           : SHORT_CODE.test(body.to.trim())
             ? body.to.trim()
-            : phoneOf('to', body.to, company.settings.defaultCountry)
+            : requiredPhone('to', body.to, company.settings.defaultCountry)
       const outcome = await deps.db
         .transaction()
         .execute((tx) =>
