@@ -1,5 +1,11 @@
 import type { Transaction } from 'kysely'
-import { classifyInbound, helpReply, inboundAction, optOutConfirmation } from '../../compliance/keywords.ts'
+import {
+  classifyInbound,
+  helpReply,
+  inboundAction,
+  optOutConfirmation,
+  type InboundAction,
+} from '../../compliance/keywords.ts'
 import type { CompanySettings, Database } from '../../db/schema.ts'
 import { encodeObjectId } from '../../http/object-id.ts'
 import { recordDomainEvents } from '../domain-events/domain-events.queries.ts'
@@ -143,7 +149,7 @@ export async function handleInbound(
   }
 }
 
-async function act(ctx: Context, action: ReturnType<typeof inboundAction>): Promise<QueuedReply[]> {
+async function act(ctx: Context, action: InboundAction): Promise<QueuedReply[]> {
   switch (action) {
     case 'opt_out':
       return handleOptOut(ctx)
