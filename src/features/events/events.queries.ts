@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import { encodeObjectId } from '../../http/object-id.ts'
 import type { EventsTable } from './events.schema.ts'
@@ -34,14 +34,19 @@ export async function claimExternalIds(tx: Transaction<Database>, events: Prepar
 /**
  * Inserts the events in one statement and returns their ids in the order given. unnest() keeps it eleven
  * parameters whatever the batch size; identity values are drawn row by row in the order of the select, so the
- * ids, sorted, follow the input order.
+ * ids, sorted, follow the input order. `along` are statements (the rollup upserts) run as data-modifying CTEs of
+ * the same statement: each runs once and to completion, and the transaction saves a round trip per statement,
+ * which both node and PostgreSQL pay per statement, not per row (BENCHMARKS.md "events").
  */
 export async function insertEvents(
   tx: Transaction<Database>,
   events: PreparedEvent[],
   userIds: number[],
+  along: Array<RawBuilder<unknown> | undefined> = [],
 ): Promise<number[]> {
+  const ctes = along.filter((statement) => statement !== undefined).map((statement, index) => sql`${sql.raw(`along_${index}`)} as (${statement})`)
   const result = await sql<{ id: number }>`
+    ${ctes.length > 0 ? sql`with ${sql.join(ctes)}` : sql``}
     insert into events (company_id, user_id, kind, type, occurred_at, received_at, external_event_id, api_key_id,
                         properties, value, currency, product_ids)
     select company_id, user_id, kind, type, occurred_at, received_at, external_event_id, api_key_id, properties,

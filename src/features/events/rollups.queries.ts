@@ -1,5 +1,4 @@
-import { sql, type Transaction } from 'kysely'
-import type { Database } from '../../db/schema.ts'
+import { sql, type RawBuilder } from 'kysely'
 import type { PreparedEvent } from './events.service.ts'
 
 interface StatRow {
@@ -34,10 +33,11 @@ function fold(rows: Array<StatRow & { key: string }>): StatRow[] {
 }
 
 /**
- * Keeps user_event_stats in the events' transaction: count, first and last time per person and (kind, type),
- * and the latest purchase's total. Rows are keyed by the profile they were first written for (source_user_id).
+ * The upsert that keeps user_event_stats: count, first and last time per person and (kind, type), and the latest
+ * purchase's total. Rows are keyed by the profile they were first written for (source_user_id). A statement for
+ * insertEvents to run with the insert, in the same round trip.
  */
-export async function upsertEventStats(tx: Transaction<Database>, events: PreparedEvent[], userIds: number[]): Promise<void> {
+export function eventStatsUpsert(events: PreparedEvent[], userIds: number[]): RawBuilder<unknown> {
   const rows = fold(
     events.map((e, i) => {
       const userId = userIds[i] ?? 0
@@ -55,7 +55,7 @@ export async function upsertEventStats(tx: Transaction<Database>, events: Prepar
       }
     }),
   )
-  await sql`
+  return sql`
     insert into user_event_stats as s (company_id, source_user_id, user_id, kind, type, count, first_occurred_at,
                                       last_occurred_at, last_value, last_currency)
     select c, u, u, k, t, n, f, l, v, cu
@@ -70,11 +70,11 @@ export async function upsertEventStats(tx: Transaction<Database>, events: Prepar
       last_value = case when excluded.last_occurred_at >= s.last_occurred_at then excluded.last_value else s.last_value end,
       last_currency = case when excluded.last_occurred_at >= s.last_occurred_at then excluded.last_currency else s.last_currency end,
       last_occurred_at = greatest(s.last_occurred_at, excluded.last_occurred_at)
-  `.execute(tx)
+  `
 }
 
-/** Keeps user_product_stats for eCommerce events: per person, kind and product, a count and the last time. */
-export async function upsertProductStats(tx: Transaction<Database>, events: PreparedEvent[], userIds: number[]): Promise<void> {
+/** The upsert that keeps user_product_stats for eCommerce events (per person, kind, product); none without products. */
+export function productStatsUpsert(events: PreparedEvent[], userIds: number[]): RawBuilder<unknown> | undefined {
   const rows = fold(
     events.flatMap((e, i) =>
       (e.productIds ?? []).map((productId) => {
@@ -94,8 +94,8 @@ export async function upsertProductStats(tx: Transaction<Database>, events: Prep
       }),
     ),
   )
-  if (rows.length === 0) return
-  await sql`
+  if (rows.length === 0) return undefined
+  return sql`
     insert into user_product_stats as s (company_id, source_user_id, user_id, kind, product_id, count, last_occurred_at)
     select c, u, u, k, p, n, l
     from unnest(${rows.map((r) => r.companyId)}::bigint[], ${rows.map((r) => r.userId)}::bigint[],
@@ -105,5 +105,5 @@ export async function upsertProductStats(tx: Transaction<Database>, events: Prep
     on conflict (company_id, source_user_id, kind, product_id) do update set
       count = s.count + excluded.count,
       last_occurred_at = greatest(s.last_occurred_at, excluded.last_occurred_at)
-  `.execute(tx)
+  `
 }

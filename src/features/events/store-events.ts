@@ -6,7 +6,7 @@ import type { EventTypeRegistry } from './event-types.ts'
 import type { EventKind } from './events.schema.ts'
 import type { PreparedEvent } from './events.service.ts'
 import { claimExternalIds, insertEvents } from './events.queries.ts'
-import { upsertEventStats, upsertProductStats } from './rollups.queries.ts'
+import { eventStatsUpsert, productStatsUpsert } from './rollups.queries.ts'
 
 /** What became of one event: stored, or a repeat of an externalEventId already stored (answered the same). */
 export type StoreOutcome = 'stored' | 'duplicate'
@@ -72,13 +72,11 @@ export async function storeEvents(
   if (fresh.length === 0) return { outcomes, afterCommit: () => {} }
 
   const userIds = await resolveEventUsers(tx, fresh, now)
-  const eventIds = await insertEvents(tx, fresh, userIds)
+  const eventIds = await insertEvents(tx, fresh, userIds, [eventStatsUpsert(fresh, userIds), productStatsUpsert(fresh, userIds)])
   await recordDomainEvents(
     tx,
     fresh.map((event, index) => domainEventOf(event, eventIds[index] ?? 0, userIds[index] ?? 0)),
   )
-  await upsertEventStats(tx, fresh, userIds)
-  await upsertProductStats(tx, fresh, userIds)
   const types = registry.unknownIn(fresh)
   await registry.write(tx, types, now)
   return { outcomes, afterCommit: () => registry.remember(types) }
