@@ -6,7 +6,7 @@
 // and is found by its file name; nothing here lists it, and `npm run bench -- <name>` runs it alone. `run`
 // starts what it needs (ctx.tempDir, ctx.defer for cleanup, ctx.externalPostgresUrl() for a database on a
 // server of its own; bench/lib/attune.ts for the app, bench/lib/baseline.ts for an empty Fastify), measures
-// each figure beside a baseline measured in the same run (bench/lib/pairing.ts alternates the two under load
+// each figure beside a baseline measured in the same run (bench/lib/rounds.ts interleaves the two under load
 // from bench/lib/load.ts), and returns tables whose rows give what, figure, baseline, ratio, target and whether
 // it is met, with notes saying what bounds a missed target. Load goes only to 127.0.0.1, from a child process
 // (bench/lib/load-child.ts), and stops by itself after ctx.warmupS + ctx.durationS (BENCH_WARMUP_S,
@@ -137,8 +137,9 @@ function renderBlock(
     `## ${name}: ${description}`,
     '',
     `Measured ${date} on ${formatMachine(machine)} (load average ${loadAverage.toFixed(1)} at the start), ` +
-      `commit ${machine.commit}; ${ctx.connections} connections, ${ctx.warmupS} s warm-up then ${ctx.durationS} s ` +
-      `per figure. Reproduce: \`npm run bench -- ${name}\`.`,
+      `commit ${machine.commit}; load settings ${ctx.connections} connections, ${ctx.warmupS} s warm-up, ` +
+      `${ctx.durationS} s duration (BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_DURATION_S). ` +
+      `Reproduce: \`npm run bench -- ${name}\`.`,
     '',
     sections.map(renderSection).join('\n\n'),
     `<!-- /bench:${name} -->`,

@@ -149,8 +149,31 @@ export function idleMemorySection({
       `The node process, by what each step adds to a fresh process's RSS (in this order; a shared dependency ` +
         `counts where it is first loaded): plain node ${formatMb(plainKb)}, ${breakdown}; in all ` +
         `${formatMb(loaded)} loaded and not started, against ${formatMb(idle.nodeKb)} started and idle.`,
+      ...(total > targetKb ? [largestParts(idle, imports, targetKb)] : []),
     ],
   }
+}
+
+/** The note on a missed target: the largest parts of the total, and what the total is without the largest. */
+function largestParts(idle: Footprint, { plainKb, costs }: IdleMemory['imports'], targetKb: number): string {
+  const byCommand = new Map<string, number>()
+  for (const child of idle.children)
+    byCommand.set(child.command, (byCommand.get(child.command) ?? 0) + child.pssKb)
+  const parts = [
+    ...[...byCommand].map(([command, kb]) => ({ what: `the \`${command}\` children`, kb })),
+    { what: 'plain node', kb: plainKb },
+    ...costs.map((cost) => ({ what: `loading ${cost.module}`, kb: cost.addedKb })),
+  ].sort((a, b) => b.kb - a.kb)
+  const [first] = parts
+  const total = residentKb(idle)
+  const without = first ? ` Without ${first.what} the total would be ${formatMb(total - first.kb)}.` : ''
+  return (
+    `What bounds it: ${formatMb(total - targetKb)} over the target; the largest parts are ` +
+    `${parts
+      .slice(0, 5)
+      .map((part) => `${part.what} ${formatMb(part.kb)}`)
+      .join(', ')}.${without}`
+  )
 }
 
 /** A row for processes counted by PSS, with their summed RSS beside. */
