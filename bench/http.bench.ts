@@ -31,7 +31,7 @@ const MODULES = [
   'prom-client',
   '@fastify/swagger',
   'libphonenumber-js',
-  '@scalar/fastify-api-reference',
+  // Not @scalar/fastify-api-reference: src/features/ops loads it on the first visit to /docs, never when idle.
   // src/ as bin/attune.js bundles it (built when `attune serve` starts above); importing it loads the rest.
   './dist/attune.mjs',
 ]
