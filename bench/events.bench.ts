@@ -138,14 +138,15 @@ function singleSection(modes: ModeFigures[], baselines: Array<{ result: EventsLo
       ),
       'What bounds it: CPU. Server, PostgreSQL and load generator share the cores, and an event costs several times an ' +
         'empty request (CPU per event above, against the empty handler\'s per request). PostgreSQL writes three rows per ' +
-        'event (the event with four indexes, its domain event with three, the rollup upsert) and runs about seven ' +
-        'statements per commit, which group commit spreads over the events of the commit. In a node profile ' +
+        'event (the event with four indexes, its domain event with three, the rollup upsert) and runs six statements ' +
+        'per commit (begin, the identity lookup, the insert with the rollup upserts, the domain events, their webhook ' +
+        'fan-out, commit), which group commit spreads over the events of the commit. In a node profile ' +
         '(`node --cpu-prof`) of this load no function of ours stands out: the time goes to HTTP parsing, socket writes ' +
         '(writev), garbage collection and the pg protocol, each paid per request or per statement.',
       'What would lift it: fewer rows per event (journeys reading the event row itself instead of a copy in ' +
-        'domain_events would halve the writes), fewer statements per commit (the insert and the rollup upserts as one ' +
-        'statement, named prepared statements to skip parsing and planning), PostgreSQL on cores of its own, and ' +
-        'senders that use the batch endpoint, which costs a fraction per event (next section).',
+        'domain_events would halve the writes), cheaper statements (named prepared statements skip parsing and ' +
+        'planning; the domain events and their fan-out as one statement), PostgreSQL on cores of its own, and senders ' +
+        'that use the batch endpoint, which costs a fraction per event (next section).',
     ],
   }
 }
