@@ -15,6 +15,8 @@ import { recordDomainEvents, type NewDomainEvent } from '../src/features/domain-
 import { startDispatcher, type DispatcherOptions } from '../src/features/webhooks/dispatcher.ts'
 import { generateWebhookSecret } from '../src/features/webhooks/sign.ts'
 import { insertWebhook } from '../src/features/webhooks/webhooks.queries.ts'
+import type { BenchContext } from './lib/context.ts'
+import { percent, type Row, type Section } from './lib/report.ts'
 
 /** One line under the heading in BENCHMARKS.md. */
 export const description = 'webhook deliveries: rate to one local receiver, and domain event → delivery latency at 1,000 events/s'
@@ -25,22 +27,6 @@ const RATE_TARGET = 1000
 const P99_TARGET_MS = 500
 const LATENCY_RATE = 1000
 const THROUGHPUT_EVENTS = 5000
-
-// The parts of the bench harness (bench/lib/context.ts, report.ts) this module uses, by shape.
-interface Context {
-  durationS: number
-  externalPostgresUrl(): Promise<string>
-  defer(cleanup: () => Promise<void>): void
-  log(message: string): void
-}
-interface Row {
-  what: string
-  figure: string
-  baseline: string
-  ratio: string
-  target: string
-  met: boolean | undefined
-}
 
 /** A receiver on 127.0.0.1 answering 200, noting when each event (by `sequence`) arrived. */
 export async function startReceiver() {
@@ -186,7 +172,7 @@ export async function measureLatency(
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
 /** Runs both figures with their baselines. */
-export async function run(ctx: Context) {
+export async function run(ctx: BenchContext): Promise<Section[]> {
   const receiver = await startReceiver()
   ctx.defer(receiver.close)
   const store = await prepareStore(await ctx.externalPostgresUrl(), receiver.url)
@@ -206,7 +192,7 @@ export async function run(ctx: Context) {
       what: `deliveries/s to one receiver (${integer.format(THROUGHPUT_EVENTS)} queued events, 4 in flight per URL)`,
       figure: `${integer.format(delivered.perSecond)}/s`,
       baseline: `${integer.format(raw.perSecond)}/s`,
-      ratio: `${Math.round((delivered.perSecond / raw.perSecond) * 100)} %`,
+      ratio: percent(delivered.perSecond, raw.perSecond),
       target: `≥ ${integer.format(RATE_TARGET)}/s`,
       met: delivered.perSecond >= RATE_TARGET,
     },

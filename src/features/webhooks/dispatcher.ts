@@ -38,7 +38,7 @@ export interface DispatcherOptions {
   listen?: (() => pg.Client) | undefined
   /** Requests in flight per URL from this process. Default 4. */
   perUrlConcurrency?: number
-  /** Pacing: request starts per second per URL, in this process. Default 1,000 (one per millisecond). */
+  /** Pacing: request starts per second per URL, in this process, on average. Default 2,000. */
   perUrlRate?: number
   /** Deliveries this process holds at once, being sent or claimed ahead, over all URLs. Default 256. */
   maxHeld?: number
@@ -91,20 +91,24 @@ const PREFETCH = 8
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const { db, clock, log } = options
   const perUrl = options.perUrlConcurrency ?? 4
-  const spacingMs = 1000 / (options.perUrlRate ?? 1000)
+  const spacingMs = 1000 / (options.perUrlRate ?? 2000)
+  const burstMs = spacingMs * perUrl
   const maxHeld = options.maxHeld ?? 256
   const timeoutMs = options.timeoutMs ?? 10_000
   const pollIntervalMs = options.pollIntervalMs ?? 1000
   const random = options.random ?? Math.random
-  // The lease outlives a wait in the lane, the request's timeout and the recording; past it, another
-  // dispatcher may take the delivery over.
-  const leaseMs = timeoutMs + 60_000
+  // The lease outlives the longest wait in a lane (behind PREFETCH rounds of requests that all time out), the
+  // request's own timeout and the recording; past it, another dispatcher may take the delivery over.
+  const leaseMs = timeoutMs * (PREFETCH + 1) + 60_000
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) }
   const lanes = new Map<string, Lane>()
   const running = new Set<Promise<void>>()
   const nextStart = new Map<string, number>()
   const finished: AttemptResult[] = []
   let held = 0
+  // The last claim was cut short by a limit, so more is probably due: claim again as room frees up. Otherwise
+  // only a notification, a recorded outcome that unblocks a user's next event, or the poll starts a claim.
+  let backlog = false
   let recording: Promise<void> | undefined
   let stopping = false
   let woken = false
@@ -116,13 +120,17 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     wakeLoop?.()
   }
 
-  /** Waits for this URL's next start slot: starts to one URL are at least 1/perUrlRate seconds apart. */
+  /**
+   * Waits for this URL's next start: on average at most perUrlRate a second, a burst of perUrlConcurrency allowed
+   * (the generic cell rate algorithm), so timer granularity does not lower the rate below the one configured.
+   */
   async function pace(url: string): Promise<void> {
     const now = performance.now()
-    const at = Math.max(now, nextStart.get(url) ?? 0)
-    nextStart.set(url, at + spacingMs)
+    const due = Math.max(now, nextStart.get(url) ?? 0)
+    nextStart.set(url, due + spacingMs)
     if (nextStart.size > 10_000) for (const [key, value] of nextStart) if (value < now) nextStart.delete(key)
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now))
+    const wait = due - burstMs - now
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   }
 
   async function send({ delivery, profile }: Held, attemptedAt: Date): Promise<PostResult> {
@@ -168,7 +176,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         }
         record()
         // Recorded deliveries no longer hold back their users' next events.
-        wake()
+        if (backlog || batch.some((result) => result.delivery.userId !== null)) wake()
       })
   }
 
@@ -199,7 +207,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
           held -= 1
           pump(url, lane)
           // Refill while half the claimed-ahead deliveries are left, so the lane does not run dry during a claim.
-          if (lane.queue.length < (perUrl * PREFETCH) / 2) wake()
+          if (backlog && lane.queue.length < (perUrl * PREFETCH) / 2) wake()
         })
       running.add(task)
     }
@@ -218,6 +226,10 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       perUrl: perUrl * PREFETCH,
       held: byUrl,
     })
+    const perLane = new Map<string, number>()
+    for (const delivery of claimed) perLane.set(delivery.url, (perLane.get(delivery.url) ?? 0) + 1)
+    const urls = new Set([...Object.keys(byUrl), ...perLane.keys()])
+    backlog = claimed.length === free || [...urls].some((url) => (perLane.get(url) ?? 0) >= perUrl * PREFETCH - (byUrl[url] ?? 0))
     if (claimed.length === 0) return
     // Without the profiles the body lacks the subscriber's identifiers, but a delivery is not held back for that.
     const identifiers = await loadProfileIdentifiers(db, claimed).catch((error: unknown) => {
@@ -233,8 +245,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       held += 1
     }
     for (const [url, lane] of lanes) pump(url, lane)
-    // More may be due: claim again without waiting.
-    woken = true
+    if (backlog) woken = true
   }
 
   async function listen(): Promise<void> {

@@ -36,7 +36,8 @@ test("a hanging receiver holds only its own 4 slots and does not delay another r
   assert.ok(healthy.maxConcurrent <= 4)
   const gaps = healthy.received.slice(1).map((r, i) => r.at - (healthy.received[i]?.at ?? 0))
   const spread = Math.max(...healthy.received.map((r) => r.at)) - Math.min(...healthy.received.map((r) => r.at))
-  assert.ok(spread >= 19 * 10 - 20, `requests to one URL are paced at 100/s (20 took ${spread} ms, gaps ${gaps.join(',')})`)
+  // 100/s with a burst of 4: the last 16 starts are 10 ms apart.
+  assert.ok(spread >= 16 * 10 - 20, `requests to one URL are paced at 100/s (20 took ${spread} ms, gaps ${gaps.join(',')})`)
 
   // After the timeout the hanging ones are failures, to be retried in about a minute.
   await waitFor(
