@@ -23,8 +23,16 @@ const RSS_TARGET_KB = 500 * 1024
 const SINGLE_CONNECTIONS = 100
 const BATCH_CONNECTIONS = 4
 
+/** One run of the empty handler, with the CPU its process spent per request. */
+interface EmptyRun {
+  result: EventsLoadResult
+  cpuUsPerRequest: number
+}
+
 interface ModeFigures {
   name: string
+  /** The empty handler just before and just after the single-event run: its baseline, measured in the same minute. */
+  emptyAround: [EmptyRun, EmptyRun]
   single: Measured
   /** Events and transactions of the warm-up and the measured run together (distinct xmin). */
   singleCommits: { events: number; transactions: number }
@@ -38,11 +46,19 @@ interface ModeFigures {
 
 const eventsPerSec = (m: Measured) => m.main.acknowledged / m.main.elapsedS
 
-async function measureMode(ctx: BenchContext, name: string, app: EventsApp, baselineUrl: string): Promise<ModeFigures> {
+async function measureMode(
+  ctx: BenchContext,
+  name: string,
+  app: EventsApp,
+  baselineUrl: string,
+  measureEmpty: () => Promise<EmptyRun>,
+): Promise<ModeFigures> {
   const headers = { authorization: `Bearer ${app.apiKey}`, 'content-type': 'application/json' }
   const single: LoadSpec = { url: `${app.url}/v1/events/custom`, method: 'POST', headers, body: 'custom', batchSize: 1, people: PEOPLE, connections: SINGLE_CONNECTIONS }
   const before = await storedEvents(app)
+  const emptyBefore = await measureEmpty()
   const singles = await peak(ctx, `POST /v1/events/custom, ${name}`, single, app)
+  const emptyAfter = await measureEmpty()
   const afterSingles = await storedEvents(app)
   const halfRate = await paced(ctx, `POST /v1/events/custom, ${name}`, single, singles.main.requestsPerSec / 2)
   const empty: LoadSpec = { ...single, url: baselineUrl, method: 'GET', headers: {}, body: 'none' }
@@ -56,7 +72,7 @@ async function measureMode(ctx: BenchContext, name: string, app: EventsApp, base
   const rawEvents = await rawInserts(app, 'events', BATCH_CONNECTIONS, ctx.durationS)
   const rawAll = await rawInserts(app, 'all', BATCH_CONNECTIONS, ctx.durationS)
   return {
-    name, single: singles, halfRate, baselineHalf, batch,
+    name, emptyAround: [emptyBefore, emptyAfter], single: singles, halfRate, baselineHalf, batch,
     singleCommits: { events: afterSingles.events - before.events, transactions: afterSingles.transactions - before.transactions },
     rawEvents, rawAll, reconciled: { acknowledged, stored },
   }
@@ -68,25 +84,21 @@ export async function run(ctx: BenchContext): Promise<Section[]> {
   ctx.defer(() => baselineChild.stop())
   const [, baselineUrl = ''] = await baselineChild.waitFor(/^listening (\S+)$/m)
   const emptySpec: LoadSpec = { url: baselineUrl, method: 'GET', headers: {}, body: 'none', batchSize: 1, people: 1, connections: SINGLE_CONNECTIONS }
-  const baselines: Array<{ result: EventsLoadResult; cpuUsPerRequest: number }> = []
-  const measureEmpty = async () => {
+  const measureEmpty = async (): Promise<EmptyRun> => {
     const cpu = cpuTimeMs(baselineChild.pid)
     const { warm, main } = await peak(ctx, 'empty Fastify handler', emptySpec)
-    baselines.push({ result: main, cpuUsPerRequest: ((cpuTimeMs(baselineChild.pid) - cpu) * 1000) / (warm.requests + main.requests) })
+    return { result: main, cpuUsPerRequest: ((cpuTimeMs(baselineChild.pid) - cpu) * 1000) / (warm.requests + main.requests) }
   }
-  await measureEmpty()
   const embeddedApp = await startEventsApp(ctx)
-  const embedded = await measureMode(ctx, 'embedded store', embeddedApp, baselineUrl)
+  const embedded = await measureMode(ctx, 'embedded store', embeddedApp, baselineUrl, measureEmpty)
   await embeddedApp.close()
-  await measureEmpty()
   const externalApp = await startEventsApp(ctx, await ctx.externalPostgresUrl())
-  const external = await measureMode(ctx, 'external PostgreSQL', externalApp, baselineUrl)
+  const external = await measureMode(ctx, 'external PostgreSQL', externalApp, baselineUrl, measureEmpty)
   const layout = await measureLayouts(ctx, externalApp.db)
   await externalApp.close()
-  await measureEmpty()
   const modes = [embedded, external]
   const machineLoad = `Load average of the machine (1 min) at the start ${loadBefore.toFixed(1)}, at the end ${(os.loadavg()[0] ?? 0).toFixed(1)}, on ${os.cpus().length} cores.`
-  return [singleSection(modes, baselines, machineLoad), batchSection(modes), latencySection(modes), layout]
+  return [singleSection(modes, machineLoad), batchSection(modes), latencySection(modes), layout]
 }
 
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
@@ -94,17 +106,18 @@ const load = (r: EventsLoadResult, unit = 'req/s') => `${fmt.format(r.requestsPe
 const perEvent = (ms: number, m: Measured) => fmt.format((ms * 1000) / m.main.acknowledged)
 const memory = (m: Measured) => `${formatMb(m.peakPssKb)} (${formatMb(m.peakRssKb)}); node alone ${formatMb(m.peakNodeRssKb)}`
 
-function singleSection(modes: ModeFigures[], baselines: Array<{ result: EventsLoadResult; cpuUsPerRequest: number }>, machineLoad: string): Section {
-  const baseline = baselines.reduce((sum, b) => sum + b.result.requestsPerSec, 0) / baselines.length
-  const baselineCpu = baselines.reduce((sum, b) => sum + b.cpuUsPerRequest, 0) / baselines.length
+function singleSection(modes: ModeFigures[], machineLoad: string): Section {
+  const baselineOf = (mode: ModeFigures) => (mode.emptyAround[0].result.requestsPerSec + mode.emptyAround[1].result.requestsPerSec) / 2
+  const empties = modes.flatMap((mode) => mode.emptyAround)
+  const baselineCpu = empties.reduce((sum, run) => sum + run.cpuUsPerRequest, 0) / empties.length
   const rows: Row[] = modes.flatMap((mode): Row[] => [
     {
       what: `POST /v1/events/custom, one event per request, ${mode.name}`,
       figure: load(mode.single.main),
-      baseline: `${fmt.format(baseline)} req/s (empty Fastify handler)`,
-      ratio: percent(mode.single.main.requestsPerSec, baseline),
+      baseline: `${fmt.format(baselineOf(mode))} req/s (empty Fastify handler)`,
+      ratio: percent(mode.single.main.requestsPerSec, baselineOf(mode)),
       target: `≥ ${SINGLE_TARGET * 100} %`,
-      met: mode.single.main.requestsPerSec >= SINGLE_TARGET * baseline,
+      met: mode.single.main.requestsPerSec >= SINGLE_TARGET * baselineOf(mode),
     },
     {
       what: `memory under that load, ${mode.name}: node RSS + PostgreSQL PSS (RSS summed)`,
@@ -121,14 +134,14 @@ function singleSection(modes: ModeFigures[], baselines: Array<{ result: EventsLo
       `A 2xx means the event is committed. Load: autocannon in its own process (bench/events-load.ts), ${SINGLE_CONNECTIONS} ` +
       `connections, every request a different custom event of one of ${fmt.format(PEOPLE)} people; runs go by request count, so ` +
       'every request sent is answered and then counted in the database. Baseline: `fastify().get("/", async () => ({}))` ' +
-      'in a process of its own, same connections, the mean of runs before, between and after the two modes. Memory: the ' +
+      'in a process of its own, same connections, the mean of a run just before and one just after each figure. Memory: the ' +
       'peak during the run, sampled every 250 ms, of the node process and the PostgreSQL server serving it (its own in ' +
       "embedded mode). PostgreSQL is counted by PSS: summing its processes' RSS counts the shared buffers once per " +
       'backend; that larger sum is shown in parentheses.',
     rows,
     notes: [
       machineLoad,
-      `Empty handler runs: ${baselines.map((b) => load(b.result)).join('; ')}; ${fmt.format(baselineCpu)} µs of CPU per request.`,
+      `Empty handler runs: ${empties.map((run) => load(run.result)).join('; ')}; ${fmt.format(baselineCpu)} µs of CPU per request.`,
       ...modes.map(
         (m) =>
           `${m.name}: ${fmt.format(m.singleCommits.events)} events in ${fmt.format(m.singleCommits.transactions)} transactions ` +
