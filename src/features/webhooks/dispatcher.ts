@@ -106,8 +106,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const nextStart = new Map<string, number>()
   const finished: AttemptResult[] = []
   let held = 0
-  // The last claim was cut short by a limit, so more is probably due: claim again as room frees up. Otherwise
-  // only a notification, a recorded outcome that unblocks a user's next event, or the poll starts a claim.
+  // The last claim was cut short by a limit (or a lane was full), so more is probably due: claim again as room
+  // frees up. Otherwise only a notification, a recorded outcome that unblocks a user's next event, or the poll
+  // starts a claim.
   let backlog = false
   let recording: Promise<void> | undefined
   let stopping = false
@@ -226,10 +227,13 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       perUrl: perUrl * PREFETCH,
       held: byUrl,
     })
+    // Cut short: by the process's limit, or a lane that took all the room it had. Such a claim is repeated at
+    // once; a lane that had no room at all (a slow receiver) waits for its requests to finish instead.
     const perLane = new Map<string, number>()
     for (const delivery of claimed) perLane.set(delivery.url, (perLane.get(delivery.url) ?? 0) + 1)
-    const urls = new Set([...Object.keys(byUrl), ...perLane.keys()])
-    backlog = claimed.length === free || [...urls].some((url) => (perLane.get(url) ?? 0) >= perUrl * PREFETCH - (byUrl[url] ?? 0))
+    const room = (url: string) => perUrl * PREFETCH - (byUrl[url] ?? 0)
+    const cutShort = claimed.length === free || [...perLane].some(([url, n]) => n >= room(url))
+    backlog = cutShort || [...lanes].some(([url, lane]) => !lane.gone && room(url) <= 0)
     if (claimed.length === 0) return
     // Without the profiles the body lacks the subscriber's identifiers, but a delivery is not held back for that.
     const identifiers = await loadProfileIdentifiers(db, claimed).catch((error: unknown) => {
@@ -245,7 +249,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       held += 1
     }
     for (const [url, lane] of lanes) pump(url, lane)
-    if (backlog) woken = true
+    if (cutShort) woken = true
   }
 
   async function listen(): Promise<void> {
