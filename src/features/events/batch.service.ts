@@ -55,15 +55,15 @@ function prefixed(error: AppError, prefix: string): AppError {
 }
 
 /** Checks one item as its single endpoint would; throws the AppError naming `events[i].<field>`. */
-function prepareItem(item: Record<string, unknown>, index: number, source: EventSource, scopes: readonly string[]): PreparedEvent {
+function prepareItem(item: unknown, index: number, source: EventSource, scopes: readonly string[]): PreparedEvent {
   const prefix = `events[${index}]`
-  const kind = String(item.kind)
-  if (!isBatchKind(kind)) {
-    throw new AppError(
-      'unknown_event_kind',
-      `${prefix}.kind: '${kind}' is not an event kind; use ${BATCH_KINDS.join(', ')}`,
-      { field: `${prefix}.kind` },
-    )
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw new AppError('validation_failed', `${prefix}: must be an object {kind, ...the single endpoint's body}`, { field: prefix })
+  }
+  const { kind } = item as { kind?: unknown }
+  if (typeof kind !== 'string' || !isBatchKind(kind)) {
+    const given = kind === undefined ? 'is required' : `${JSON.stringify(kind)} is not an event kind`
+    throw new AppError('unknown_event_kind', `${prefix}.kind: ${given}; use ${BATCH_KINDS.join(', ')}`, { field: `${prefix}.kind` })
   }
   const scope = scopeFor(kind)
   if (!grants(scopes, scope)) {
@@ -102,7 +102,7 @@ function failure(index: number, error: unknown): BatchResult {
  */
 export async function writeBatch(
   writer: EventWriter,
-  items: Array<Record<string, unknown>>,
+  items: unknown[],
   source: EventSource,
   scopes: readonly string[],
 ): Promise<BatchResult[]> {

@@ -29,6 +29,8 @@ test('a batch stores its good events and reports each bad one by index, field an
     { kind: 'purchase', items: [item('p2')], orderId: 'o-2', user: { phone } },
     { kind: 'purchase', items: [{ ...item('p3'), price: [{ value: 1, currency: 'ABC' }] }], user: { phone } },
     { kind: 'custom', user: { phone } },
+    { type: 'No Kind', user: { phone } },
+    42,
   ]
   const response = await post(app, company.auth, '/v1/events/batch', { events })
   assert.equal(response.status, 200, JSON.stringify(response.body))
@@ -45,9 +47,13 @@ test('a batch stores its good events and reports each bad one by index, field an
     [8, 200, undefined, undefined],
     [9, 400, 'invalid_currency', 'events[9].items[0].price[0].currency'],
     [10, 400, 'validation_failed', 'events[10].type'],
+    [11, 400, 'unknown_event_kind', 'events[11].kind'],
+    [12, 400, 'validation_failed', 'events[12]'],
   ])
   assert.match(results[1]?.error?.message ?? '', /use custom, product-view, add-to-cart, purchase/)
   assert.match(results[10]?.error?.message ?? '', /^events\[10\]\.type: is required$/)
+  assert.match(results[11]?.error?.message ?? '', /^events\[11\]\.kind: is required; use custom/)
+  assert.match(results[12]?.error?.message ?? '', /must be an object/)
   const stored = await deps.db
     .selectFrom('events')
     .select(['kind', 'type'])

@@ -102,15 +102,15 @@ export type BatchKind = (typeof BATCH_KINDS)[number]
 /** Most events one batch request may carry. */
 export const MAX_BATCH = 1000
 
-/** `POST /v1/events/batch` (Attune addition). Items are checked one by one in the handler, not here. */
+/**
+ * `POST /v1/events/batch` (Attune addition). Items are checked one by one in the handler, not here, so that even
+ * an item without a kind, or not an object at all, is reported alone and the others are stored.
+ */
 export const BatchSchema = Type.Object({
-  events: Type.Array(
-    Type.Object(
-      { kind: Type.String({ maxLength: 32, description: 'custom, product-view, add-to-cart or purchase' }) },
-      { additionalProperties: true, description: "{kind, ...the single endpoint's body}" },
-    ),
-    { minItems: 1, maxItems: MAX_BATCH },
-  ),
+  events: Type.Array(Type.Unknown({ description: "{kind: custom | product-view | add-to-cart | purchase, ...the single endpoint's body}" }), {
+    minItems: 1,
+    maxItems: MAX_BATCH,
+  }),
 })
 export type BatchBody = Static<typeof BatchSchema>
 
