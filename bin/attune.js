@@ -3,7 +3,7 @@
 // dist/attune.mjs (~0.4 s), which then runs as plain JavaScript: no build step between a clone and `npm start`, no
 // TypeScript loader in the running process, and one module instead of ~1,500 (together ~80 MB of RSS less;
 // docs/adr/0002-typescript-runtime.md). Packages with native parts or loaded on demand stay external.
-import { buildSync } from 'esbuild'
+import { buildSync, stop } from 'esbuild'
 import { randomBytes } from 'node:crypto'
 import { renameSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -25,4 +25,6 @@ buildSync({
   logLevel: 'warning',
 })
 renameSync(temp, outfile)
+// buildSync leaves esbuild's service process running (~160 MB); the bundle is made, so end it.
+stop()
 await import(outfile)

@@ -59,11 +59,15 @@ export class KeyCache {
     if (!this.closed) setTimeout(() => void this.start(), 1000).unref()
   }
 
+  /** The cached live key for `secret`, without waiting: undefined when it must be looked up (`find`). */
+  cached(secret: string, nowMs: number): AuthenticatedKey | undefined {
+    const hit = this.entries.get(cacheKeyOf(secret))
+    return hit && hit.expires > nowMs && this.listening ? hit.key : undefined
+  }
+
   /** The live key for `secret`, or undefined. */
   async find(secret: string, nowMs: number): Promise<AuthenticatedKey | undefined> {
-    // hashKey()'s SHA-256 as a one-shot hash(): createHash() builds a native Hash object per call, which cost
-    // about 3 µs of server CPU per authenticated request, a third of all Attune adds to it (npm run bench -- http).
-    const cacheKey = hash('sha256', secret, 'base64')
+    const cacheKey = cacheKeyOf(secret)
     const hit = this.entries.get(cacheKey)
     if (hit && hit.expires > nowMs && this.listening) return hit.key
     const key = await findKeyByHash(this.db, Buffer.from(cacheKey, 'base64'))
@@ -103,4 +107,12 @@ export class KeyCache {
     this.listening = false
     await client?.end().catch(() => {})
   }
+}
+
+/**
+ * hashKey()'s SHA-256 as a one-shot hash(): createHash() builds a native Hash object per call, which cost about
+ * 3 µs of server CPU per authenticated request, a third of all Attune adds to it (npm run bench -- http).
+ */
+function cacheKeyOf(secret: string): string {
+  return hash('sha256', secret, 'base64')
 }
