@@ -1,7 +1,6 @@
 import type { App } from '../../app.ts'
 import type { Deps } from '../../deps.ts'
 import { AppError, invalidField } from '../../http/errors.ts'
-import { ErrorResponseSchema } from '../../http/openapi.ts'
 import { notifyDispatchers } from './dispatch.queries.ts'
 import {
   findDelivery,
@@ -13,21 +12,21 @@ import {
 } from './deliveries.queries.ts'
 import {
   DeliveriesQuery,
+  PATH_ERROR_RESPONSES,
   DeliveryDetailSchema,
   DeliveryListSchema,
   DeliveryParams,
   NoticeListSchema,
+  READ,
   ReplayedSchema,
   ReplayRangeSchema,
   WebhookParams,
+  WRITE,
 } from './webhooks.schemas.ts'
 import { ownerOf, requireWebhook } from './webhooks.service.ts'
 import { listNotices, type WebhookRow } from './webhooks.queries.ts'
 
-const read = { auth: 'key' as const, scope: 'webhooks:read' as const }
-const write = { auth: 'key' as const, scope: 'webhooks:write' as const }
 const tags = ['Attune addition']
-const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 429: ErrorResponseSchema }
 
 function unknownDelivery(id: string): AppError {
   return new AppError('unknown_delivery', `deliveryId: this webhook has no delivery ${id}`, { field: 'deliveryId' })
@@ -49,13 +48,13 @@ export async function deliveryRoutes(app: App, { deps }: { deps: Deps }): Promis
   app.get(
     '/v1/webhooks/:webhookId/deliveries',
     {
-      config: read,
+      config: READ,
       schema: {
         tags,
         summary: 'The delivery log, newest first: status, attempts, last response code and latency',
         params: WebhookParams,
         querystring: DeliveriesQuery,
-        response: { 200: DeliveryListSchema, ...errors },
+        response: { 200: DeliveryListSchema, ...PATH_ERROR_RESPONSES },
       },
     },
     async (request) => {
@@ -75,8 +74,8 @@ export async function deliveryRoutes(app: App, { deps }: { deps: Deps }): Promis
   app.get(
     '/v1/webhooks/:webhookId/deliveries/:deliveryId',
     {
-      config: read,
-      schema: { tags, summary: 'One delivery with every attempt', params: DeliveryParams, response: { 200: DeliveryDetailSchema, ...errors } },
+      config: READ,
+      schema: { tags, summary: 'One delivery with every attempt', params: DeliveryParams, response: { 200: DeliveryDetailSchema, ...PATH_ERROR_RESPONSES } },
     },
     async (request) => {
       const webhook = await requireWebhook(deps.db, ownerOf(request), request.params.webhookId)
@@ -100,12 +99,12 @@ export async function deliveryRoutes(app: App, { deps }: { deps: Deps }): Promis
   app.post(
     '/v1/webhooks/:webhookId/deliveries/:deliveryId/replay',
     {
-      config: write,
+      config: WRITE,
       schema: {
         tags,
         summary: 'Send a delivery again, with the same webhook-id and a fresh 72 h retry window',
         params: DeliveryParams,
-        response: { 202: ReplayedSchema, ...errors },
+        response: { 202: ReplayedSchema, ...PATH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -125,13 +124,13 @@ export async function deliveryRoutes(app: App, { deps }: { deps: Deps }): Promis
   app.post(
     '/v1/webhooks/:webhookId/replay',
     {
-      config: write,
+      config: WRITE,
       schema: {
         tags,
         summary: 'Send again every finished delivery of events that occurred in [from, to)',
         params: WebhookParams,
         body: ReplayRangeSchema,
-        response: { 202: ReplayedSchema, ...errors },
+        response: { 202: ReplayedSchema, ...PATH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -152,12 +151,12 @@ export async function deliveryRoutes(app: App, { deps }: { deps: Deps }): Promis
   app.get(
     '/v1/webhooks/:webhookId/notices',
     {
-      config: read,
+      config: READ,
       schema: {
         tags,
         summary: 'What the app was told: failing for 24 h, disabled after 72 h or by a 410',
         params: WebhookParams,
-        response: { 200: NoticeListSchema, ...errors },
+        response: { 200: NoticeListSchema, ...PATH_ERROR_RESPONSES },
       },
     },
     async (request) => {

@@ -1,17 +1,20 @@
 import Type from 'typebox'
 import type { App } from '../../app.ts'
 import type { Deps } from '../../deps.ts'
-import { ErrorResponseSchema } from '../../http/openapi.ts'
 import { encodeObjectId } from '../../http/object-id.ts'
 import { deliveryRoutes } from './deliveries.routes.ts'
 import {
   CreateWebhookSchema,
+  ERROR_RESPONSES,
+  PATH_ERROR_RESPONSES,
+  READ,
   RotatedSecretSchema,
   RotateSecretSchema,
   UpdateWebhookSchema,
   WebhookListSchema,
   WebhookParams,
   WebhookSchema,
+  WRITE,
 } from './webhooks.schemas.ts'
 import {
   changeWebhook,
@@ -26,11 +29,8 @@ import {
 } from './webhooks.service.ts'
 import { deleteWebhook, listWebhooks, toApiListedWebhook, toApiWebhook, WEBHOOK_ID_TYPE } from './webhooks.queries.ts'
 
-const read = { auth: 'key' as const, scope: 'webhooks:read' as const }
-const write = { auth: 'key' as const, scope: 'webhooks:write' as const }
 const compatible = ['Attentive-compatible']
 const addition = ['Attune addition']
-const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 429: ErrorResponseSchema }
 
 /** Attentive's webhook API (ATTENTIVE_API.md §2.10), secret rotation, and the delivery log and replay. */
 export async function webhookRoutes(app: App, { deps }: { deps: Deps }): Promise<void> {
@@ -38,19 +38,19 @@ export async function webhookRoutes(app: App, { deps }: { deps: Deps }): Promise
 
   app.get(
     '/v1/webhooks',
-    { config: read, schema: { tags: compatible, summary: "List the calling app's webhooks", response: { 200: WebhookListSchema, ...errors } } },
+    { config: READ, schema: { tags: compatible, summary: "List the calling app's webhooks", response: { 200: WebhookListSchema, ...ERROR_RESPONSES } } },
     async (request) => ({ webhooks: (await listWebhooks(deps.db, ownerOf(request))).map(toApiListedWebhook) }),
   )
 
   app.post(
     '/v1/webhooks',
     {
-      config: write,
+      config: WRITE,
       schema: {
         tags: compatible,
         summary: 'Create a webhook; the answer carries its signing secret, shown only here (Attune addition)',
         body: CreateWebhookSchema,
-        response: { 201: WebhookSchema, ...errors },
+        response: { 201: WebhookSchema, ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -65,13 +65,13 @@ export async function webhookRoutes(app: App, { deps }: { deps: Deps }): Promise
   app.put(
     '/v1/webhooks/:webhookId',
     {
-      config: write,
+      config: WRITE,
       schema: {
         tags: compatible,
         summary: 'Change url or events, or pause (disabled:true) and resume (disabled:false); omitted fields keep their value',
         params: WebhookParams,
         body: UpdateWebhookSchema,
-        response: { 200: WebhookSchema, 404: ErrorResponseSchema, ...errors },
+        response: { 200: WebhookSchema, ...PATH_ERROR_RESPONSES },
       },
     },
     async (request) => {
@@ -87,12 +87,12 @@ export async function webhookRoutes(app: App, { deps }: { deps: Deps }): Promise
   app.delete(
     '/v1/webhooks/:webhookId',
     {
-      config: write,
+      config: WRITE,
       schema: {
         tags: compatible,
         summary: 'Delete a webhook; its pending deliveries are dropped',
         params: WebhookParams,
-        response: { 204: Type.Null(), 404: ErrorResponseSchema, ...errors },
+        response: { 204: Type.Null(), ...PATH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -106,13 +106,13 @@ export async function webhookRoutes(app: App, { deps }: { deps: Deps }): Promise
   app.post(
     '/v1/webhooks/:webhookId/secret/rotate',
     {
-      config: write,
+      config: WRITE,
       schema: {
         tags: addition,
         summary: 'Replace the signing secret; the old one also signs during the overlap (default 24 h)',
         params: WebhookParams,
         body: RotateSecretSchema,
-        response: { 200: RotatedSecretSchema, 404: ErrorResponseSchema, ...errors },
+        response: { 200: RotatedSecretSchema, ...PATH_ERROR_RESPONSES },
       },
       // The body is optional: no body means the defaults.
       preValidation: async (request) => {

@@ -1,4 +1,13 @@
 import Type, { type Static } from 'typebox'
+import { ErrorResponseSchema } from '../../http/openapi.ts'
+
+/** Route configs of the webhook endpoints: a company key with webhooks:read or webhooks:write. */
+export const READ = { auth: 'key' as const, scope: 'webhooks:read' as const }
+export const WRITE = { auth: 'key' as const, scope: 'webhooks:write' as const }
+/** The error answers every webhook endpoint documents. */
+export const ERROR_RESPONSES = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 429: ErrorResponseSchema }
+/** The same for an endpoint naming a webhook (or a delivery) in its path, which may not exist. */
+export const PATH_ERROR_RESPONSES = { ...ERROR_RESPONSES, 404: ErrorResponseSchema }
 
 const WebhookId = Type.String({ minLength: 1, maxLength: 64, description: 'a webhook id such as MjU6Q29tcGFueUFwcGxpY2F0aW9uV2ViaG9vazIy' })
 const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'an https URL such as https://example.com/webhooks' })
