@@ -27,6 +27,10 @@ export interface ClaimedMessage {
   consent_state: ConsentState | null
   consent_address: string | null
   deleted: boolean
+  /** The profile's `timezone` attribute (IANA), which places the person for quiet hours, or null. */
+  zone: string | null
+  /** The profile's `state` attribute (a US state code), whose laws then apply too, or null. */
+  region: string | null
 }
 
 /** SHA-256 of an address as the suppression list stores it (migration 0033). */
@@ -34,10 +38,15 @@ export function suppressionHash(address: string): Buffer {
   return createHash('sha256').update(address, 'utf8').digest()
 }
 
+/** Attribute names that give a profile's time zone and state (the first present wins). */
+const ZONE_ATTRIBUTES = ['timezone', 'timeZone', 'time_zone']
+const STATE_ATTRIBUTES = ['state', 'region']
+
 /**
  * Claims up to `limit` due messages (queued, held past hold_until, or sending past its lease) and reads, in the
- * same statement, each one's current consent of its channel and type (through a merge to the live profile) and
- * whether its address is suppressed. SKIP LOCKED lets dispatchers share the table without waiting on each other,
+ * same statement, each one's current consent of its channel and type (through a merge to the live profile),
+ * whether its address is suppressed, and the profile's zone and state attributes (one round trip: the claim is on
+ * the path of every message's latency). SKIP LOCKED lets dispatchers share the table without waiting on each other,
  * as the job queue's claim does (docs/adr/0007-job-queue.md); the partial index messages_due keeps it an index
  * scan that reads only rows with work left. The rows stay locked until the caller's transaction ends.
  */
@@ -61,7 +70,11 @@ export async function claimDueMessages(
       c.state as consent_state, c.address as consent_address,
       exists (select 1 from suppressed_addresses s
               where s.company_id = m.company_id and s.channel = m.channel
-                and s.address_hash = sha256(convert_to(m.to_address, 'UTF8'))) as deleted
+                and s.address_hash = sha256(convert_to(m.to_address, 'UTF8'))) as deleted,
+      (select a.value from user_attributes a where a.user_id = coalesce(u.merged_into_id, u.id)
+         and a.name = any(${ZONE_ATTRIBUTES}::text[]) limit 1) as zone,
+      (select a.value from user_attributes a where a.user_id = coalesce(u.merged_into_id, u.id)
+         and a.name = any(${STATE_ATTRIBUTES}::text[]) limit 1) as region
     from claimed m
     left join users u on u.id = m.user_id
     left join consents c on c.user_id = coalesce(u.merged_into_id, u.id) and c.channel = m.channel and c.type = m.type
@@ -78,23 +91,6 @@ export async function loadCompanies(tx: Transaction<Database>, ids: number[]) {
     .where('id', 'in', ids)
     .execute()
   return new Map<number, { name: string; settings: CompanySettings }>(rows.map((r) => [r.id, r]))
-}
-
-/** Profile attributes that place a person: `timezone` (IANA) and `state` (US state code), by person. */
-export async function loadPlacement(tx: Transaction<Database>, personIds: number[]) {
-  const placement = new Map<number, { zone?: string; state?: string }>()
-  if (personIds.length === 0) return placement
-  const rows = await sql<{ user_id: number; name: string; value: string }>`
-    select user_id, lower(name) as name, value from user_attributes
-    where user_id = any(${personIds}::bigint[]) and lower(name) in ('timezone', 'state')
-  `.execute(tx)
-  for (const row of rows.rows) {
-    const entry = placement.get(row.user_id) ?? {}
-    if (row.name === 'timezone') entry.zone = row.value
-    else entry.state = row.value
-    placement.set(row.user_id, entry)
-  }
-  return placement
 }
 
 /**
@@ -140,19 +136,24 @@ export interface Outcome {
 /**
  * Writes every outcome of a batch and its state-history row in one statement. Final messages are never changed
  * (the claim holds their locks, so this guards against a caller's mistake, not a race); `sending` counts a claim.
+ * A plain move to `sending` writes no history row: dispatched_at is that entry (messages.queries.ts stateHistory),
+ * which saves a row per message on the hot path; a recovered hand-off (with detail) is written.
  */
 export async function writeOutcomes(
   tx: Transaction<Database>,
   outcomes: readonly Outcome[],
   now: Date,
 ): Promise<void> {
-  if (outcomes.length === 0) return
+  const plain = outcomes.filter((o) => o.state === 'sending' && !o.detail)
+  await dispatchPlain(tx, plain, now)
+  const others = outcomes.filter((o) => !(o.state === 'sending' && !o.detail))
+  if (others.length === 0) return
   await sql`
     with o as (
-      select * from unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.state)}::text[],
-        ${outcomes.map((o) => o.reason ?? null)}::text[], ${outcomes.map((o) => o.holdUntil ?? null)}::timestamptz[],
-        ${outcomes.map((o) => o.dueAt)}::timestamptz[], ${outcomes.map((o) => o.dispatchedAt ?? null)}::timestamptz[],
-        ${outcomes.map((o) => o.from ?? null)}::text[], ${outcomes.map((o) => (o.detail ? JSON.stringify(o.detail) : null))}::jsonb[])
+      select * from unnest(${others.map((o) => o.id)}::bigint[], ${others.map((o) => o.state)}::text[],
+        ${others.map((o) => o.reason ?? null)}::text[], ${others.map((o) => o.holdUntil ?? null)}::timestamptz[],
+        ${others.map((o) => o.dueAt)}::timestamptz[], ${others.map((o) => o.dispatchedAt ?? null)}::timestamptz[],
+        ${others.map((o) => o.from ?? null)}::text[], ${others.map((o) => (o.detail ? JSON.stringify(o.detail) : null))}::jsonb[])
         as o (id, state, reason, hold_until, due_at, dispatched_at, from_address, detail)
     ),
     changed as (
@@ -166,6 +167,25 @@ export async function writeOutcomes(
     )
     insert into message_events (message_id, company_id, state, at, detail)
     select id, company_id, state, ${now}, detail from changed
+  `.execute(tx)
+}
+
+// The common outcome of a campaign's batch, every message to `sending` with one lease end: ids and senders are
+// the only per-row values, so the statement sends two arrays instead of eight (the hot path of every message).
+async function dispatchPlain(
+  tx: Transaction<Database>,
+  outcomes: readonly Outcome[],
+  now: Date,
+): Promise<void> {
+  const [first] = outcomes
+  if (!first) return
+  const sameLease = outcomes.every((o) => o.dueAt?.getTime() === first.dueAt?.getTime())
+  if (!sameLease) throw new Error('writeOutcomes: a batch moves to sending with one lease end')
+  await sql`
+    update messages m set state = 'sending', suppressed_reason = null, hold_until = null, due_at = ${first.dueAt},
+      dispatched_at = ${now}, from_address = o.from_address, attempts = m.attempts + 1, updated_at = ${now}
+    from unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.from ?? null)}::text[]) as o (id, from_address)
+    where m.id = o.id and m.state <> all(${[...FINAL_STATES]}::text[])
   `.execute(tx)
 }
 

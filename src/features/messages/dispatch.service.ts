@@ -12,7 +12,6 @@ import {
 import {
   claimDueMessages,
   loadCompanies,
-  loadPlacement,
   lockPeople,
   recentDispatches,
   writeOutcomes,
@@ -24,11 +23,47 @@ import { messagingSettings, type MessagingSettings } from './settings.ts'
 
 const DAY_MS = 24 * 3_600_000
 
+/** Companies' messaging settings by id, as a claim reads them (loadCompanies, or a cache of it). */
+export type SettingsSource = (
+  tx: Transaction<Database>,
+  companyIds: number[],
+) => Promise<Map<number, MessagingSettings>>
+
+/** Reads settings fresh for every claim. */
+export const freshSettings: SettingsSource = async (tx, ids) => {
+  const rows = await loadCompanies(tx, ids)
+  return new Map([...rows].map(([id, row]) => [id, messagingSettings(row.settings)]))
+}
+
+/**
+ * Settings kept for `ttlMs` per dispatcher: a claim per batch would otherwise read the companies table on the
+ * path of every message's latency. A change of a company's countries or cap applies within `ttlMs`.
+ */
+export function cachedSettings(ttlMs: number): SettingsSource {
+  const cache = new Map<number, { settings: MessagingSettings; until: number }>()
+  return async (tx, ids) => {
+    const now = performance.now()
+    const missing = ids.filter((id) => (cache.get(id)?.until ?? 0) <= now)
+    if (missing.length > 0) {
+      for (const [id, settings] of await freshSettings(tx, missing))
+        cache.set(id, { settings, until: now + ttlMs })
+    }
+    return new Map(
+      ids.flatMap((id) => {
+        const hit = cache.get(id)
+        return hit ? [[id, hit.settings] as const] : []
+      }),
+    )
+  }
+}
+
 /** How a dispatcher runs a claim. */
 export interface ClaimOptions {
   carrier: Carrier
   now: Date
   limit: number
+  /** Where company settings come from. Default: read fresh (freshSettings). */
+  settings?: SettingsSource | undefined
   /** How long a message handed to the carrier stays `sending` before another dispatcher reconciles it. */
   leaseMs: number
   /** Claims of one message before an unreconciled hand-off is given up as `failed`. */
@@ -69,18 +104,11 @@ export async function claimAndDecide(tx: Transaction<Database>, options: ClaimOp
   )
   const open = fresh.filter((m) => !(m.state === 'sending' && m.attempts >= options.maxAttempts))
 
-  const companies = await loadCompanies(tx, [...new Set(open.map((m) => m.company_id))])
-  const settingsOf = (m: ClaimedMessage): MessagingSettings =>
-    messagingSettings(companies.get(m.company_id)?.settings)
-  const placed = await loadPlacement(tx, personIdsOf(open.filter((m) => !m.compliance)))
+  const companies = await (options.settings ?? freshSettings)(tx, [...new Set(open.map((m) => m.company_id))])
   const memo = new Map<string, QuietHoursResult>()
   const decided = open.map((m) => {
-    const settings = settingsOf(m)
-    const recipient = recipientOf(
-      m.to_address,
-      m.person_id === null ? {} : (placed.get(m.person_id) ?? {}),
-      settings.timeZone,
-    )
+    const settings = companies.get(m.company_id) ?? messagingSettings(undefined)
+    const recipient = recipientOf(m.to_address, { zone: m.zone, state: m.region }, settings.timeZone)
     const consent =
       m.consent_state === null ? undefined : { state: m.consent_state, address: m.consent_address ?? '' }
     const gate = gateMessage(

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type pg from 'pg'
 import type { Carrier, SendResult } from '../../carriers/carrier.ts'
 import { parseOutcomeMix, SandboxCarrier } from '../../carriers/sandbox.ts'
 import type { Clock } from '../../clock.ts'
 import type { Config } from '../../config.ts'
 import type { Database } from '../../db/schema.ts'
-import { claimAndDecide } from './dispatch.service.ts'
+import { cachedSettings, claimAndDecide } from './dispatch.service.ts'
 import { postponeSending } from './dispatch.queries.ts'
 import { scheduleReceiptExpiry } from './expire.job.ts'
 import { MESSAGES_CHANNEL } from './messages.service.ts'
@@ -106,13 +106,21 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
       sleepers.add(done)
     })
 
-  /** One batch; the number of messages claimed. */
-  async function dispatchBatch(): Promise<number> {
+  const settings = cachedSettings(1000)
+
+  /**
+   * One batch: records what the carrier said about the previous batch (`pending`) and claims the next in one
+   * transaction, then hands the new batch over. Returns how many it claimed and the carrier's answers, which the
+   * next batch records (or the loop, before it sleeps): under a backlog that is one commit per batch instead of
+   * two. Until recorded, the messages are `sending`, so a crash in between is reconciled like any other.
+   */
+  async function dispatchBatch(pending: SendResult[]): Promise<{ claimed: number; results: SendResult[] }> {
     const now = clock.now()
-    const { claimed, toSend } = await db
-      .transaction()
-      .execute((tx) => claimAndDecide(tx, { carrier, now, limit: batchSize, leaseMs, maxAttempts }))
-    if (toSend.length === 0) return claimed
+    const { claimed, toSend } = await db.transaction().execute(async (tx) => {
+      await recordResults(tx, pending, now)
+      return claimAndDecide(tx, { carrier, now, limit: batchSize, leaseMs, maxAttempts, settings })
+    })
+    if (toSend.length === 0) return { claimed, results: [] }
     let results: SendResult[]
     try {
       results = await carrier.send(toSend)
@@ -122,44 +130,63 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
         { err: error, count: toSend.length, workerId },
         'hand-off to the carrier failed; reconciling after the lease',
       )
-      return claimed
+      return { claimed, results: [] }
     }
     await options.afterHandOff?.(toSend.map((m) => m.id))
-    await recordResults(results)
-    return claimed
+    return { claimed, results }
   }
 
-  async function recordResults(results: SendResult[]): Promise<void> {
-    const now = clock.now()
+  async function recordResults(tx: Transaction<Database>, results: SendResult[], now: Date): Promise<void> {
+    if (results.length === 0) return
     const accepted = results.flatMap((r) => (r.ok ? [{ id: r.id, providerId: r.providerId }] : []))
     const refused = results.flatMap((r) => (!r.ok && r.permanent ? [{ id: r.id, error: r.error }] : []))
     const retry = results.flatMap((r) => (!r.ok && !r.permanent ? [r] : []))
-    await db.transaction().execute(async (tx) => {
-      await markSent(tx, accepted, now)
-      await markFailed(tx, refused, now)
-      const error = retry[0] && !retry[0].ok ? retry[0].error : ''
-      await postponeSending(
-        tx,
-        retry.map((r) => r.id),
-        new Date(now.getTime() + retryDelayMs),
-        error,
-        now,
+    await markSent(tx, accepted, now)
+    await markFailed(tx, refused, now)
+    const error = retry[0] && !retry[0].ok ? retry[0].error : ''
+    await postponeSending(
+      tx,
+      retry.map((r) => r.id),
+      new Date(now.getTime() + retryDelayMs),
+      error,
+      now,
+    )
+  }
+
+  /** Records `pending` on its own; on failure they stay `sending` and are reconciled after the lease. */
+  async function flush(pending: SendResult[]): Promise<void> {
+    if (pending.length === 0) return
+    await db
+      .transaction()
+      .execute((tx) => recordResults(tx, pending, clock.now()))
+      .catch((error: unknown) =>
+        log.warn({ err: error, workerId }, 'recording hand-offs failed; reconciling after the lease'),
       )
-    })
   }
 
   async function claimLoop(): Promise<void> {
+    let pending: SendResult[] = []
     while (!stopping) {
       const seen = wakeups
       let claimed = 0
       try {
-        claimed = await dispatchBatch()
+        const batch = await dispatchBatch(pending)
+        claimed = batch.claimed
+        pending = batch.results
       } catch (error) {
         log.error({ err: error, workerId }, 'message dispatch batch failed')
+        await flush(pending)
+        pending = []
       }
-      // A full batch means more are probably due: claim again at once.
-      if (claimed < batchSize) await sleep(pollIntervalMs, seen)
+      // A full batch means more are probably due: claim again at once, recording this one with it. Otherwise
+      // record now, so a quiet dispatcher leaves nothing `sending`.
+      if (claimed < batchSize || stopping) {
+        await flush(pending)
+        pending = []
+        await sleep(pollIntervalMs, seen)
+      }
     }
+    await flush(pending)
   }
 
   async function receiptLoop(sandbox: SandboxCarrier): Promise<void> {

@@ -9,6 +9,7 @@ import type { Clock } from '../../clock.ts'
 import type { CompanySettings, Database } from '../../db/schema.ts'
 import { decodeObjectId } from '../../http/object-id.ts'
 import { buildTestApp, type TestAppOptions } from '../../../test/helpers/build-test-app.ts'
+import { stateHistory } from './messages.queries.ts'
 import {
   startMessageDispatcher,
   type MessageDispatcher,
@@ -133,15 +134,18 @@ export function messageRow(db: Kysely<Database>, id: number) {
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
 }
 
-/** The states a message went through after `queued`, in order. */
+/** The states a message went through after `queued`, in order (as GET /v1/messages/{id} shows them). */
 export async function historyOf(db: Kysely<Database>, id: number): Promise<string[]> {
-  const rows = await db
+  const row = await messageRow(db, id)
+  const events = await db
     .selectFrom('message_events')
-    .select('state')
+    .select(['state', 'at', 'detail'])
     .where('message_id', '=', id)
     .orderBy('id')
     .execute()
-  return rows.map((row) => row.state)
+  return stateHistory(row, events)
+    .map((entry) => entry.state)
+    .slice(1)
 }
 
 /** Domain event types recorded for a message, oldest first. */

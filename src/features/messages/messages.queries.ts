@@ -62,11 +62,49 @@ export function toApiMessage(
     clientMessageId: row.client_message_id,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    history: [
-      { state: 'queued', at: row.created_at.toISOString(), detail: null },
-      ...history.map((h) => ({ state: h.state, at: h.at.toISOString(), detail: h.detail })),
-    ],
+    history: stateHistory(row, history).map((h) => ({
+      state: h.state,
+      at: h.at.toISOString(),
+      detail: h.detail,
+    })),
   }
+}
+
+const ORDER = [
+  'queued',
+  'held',
+  'sending',
+  'sent',
+  'unknown',
+  'delivered',
+  'undelivered',
+  'failed',
+  'suppressed',
+]
+
+/**
+ * A message's states in order: `queued` at its creation, `sending` at dispatched_at and `sent` at sent_at (the hot
+ * path writes no row for those two), and every row of message_events. Entries of one instant are in state order.
+ */
+export function stateHistory(
+  row: Pick<Selectable<MessagesTable>, 'created_at' | 'dispatched_at' | 'sent_at'>,
+  events: ReadonlyArray<{ state: string; at: Date; detail: Record<string, unknown> | null }>,
+) {
+  const entries = [
+    { state: 'queued', at: row.created_at, detail: null as Record<string, unknown> | null },
+    ...events,
+  ]
+  const derived: Array<[string, Date | null]> = [
+    ['sending', row.dispatched_at],
+    ['sent', row.sent_at],
+  ]
+  for (const [state, at] of derived) {
+    if (at && !events.some((e) => e.state === state && e.at.getTime() === at.getTime()))
+      entries.push({ state, at, detail: null })
+  }
+  return entries.sort(
+    (a, b) => a.at.getTime() - b.at.getTime() || ORDER.indexOf(a.state) - ORDER.indexOf(b.state),
+  )
 }
 
 /** One row of the sandbox's traffic. */

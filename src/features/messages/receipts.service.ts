@@ -54,8 +54,8 @@ export interface Accepted {
 }
 
 /**
- * Records hand-offs the carrier accepted: `sending` → `sent` with the provider id, a history row and `sms.sent`,
- * all in the caller's transaction. A message no longer `sending` (a receipt or another dispatcher got there
+ * Records hand-offs the carrier accepted: `sending` → `sent` with the provider id and `sms.sent`, all in the
+ * caller's transaction (sent_at is the history entry; no row is written for it). A message no longer `sending` (a receipt or another dispatcher got there
  * first) is left alone and not announced twice.
  */
 export async function markSent(
@@ -73,13 +73,9 @@ export async function markSent(
       update messages m set state = 'sent', provider_id = r.provider_id, sent_at = ${now}, due_at = null,
         updated_at = ${now}
       from r where m.id = r.id and m.state = 'sending'
-      returning m.id, m.company_id, m.user_id, m.kind, m.name, m.body, m.channel, m.to_address, m.provider_id
-    ),
-    history as (
-      insert into message_events (message_id, company_id, state, at, detail)
-      select id, company_id, 'sent', ${now}, jsonb_build_object('providerId', provider_id) from sent
+      returning m.id, m.company_id, m.user_id, m.kind, m.name, m.body, m.channel, m.to_address
     )
-    select id, company_id, user_id, kind, name, body, channel, to_address from sent
+    select * from sent
   `.execute(tx)
   await recordDomainEvents(
     tx,
@@ -166,9 +162,6 @@ export async function applyReceipts(
     ),
     history as (
       insert into message_events (message_id, company_id, state, at, detail)
-      select id, company_id, 'sent', ${now}::timestamptz, jsonb_build_object('providerId', provider_id) from changed
-      where previous = 'sending'
-      union all
       select id, company_id, status, ${now}::timestamptz,
         jsonb_strip_nulls(jsonb_build_object('receivedAt', at, 'errorCode', error_code)) from changed
     )
