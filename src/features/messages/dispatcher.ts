@@ -90,7 +90,14 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
   // count it saw before its batch and does not sleep if it moved.
   let wakeups = 0
 
+  // One sleeping loop per wake-up: a notification is usually a few messages, which one claim takes; a loop that
+  // finds a full batch wakes the next (below), so a backlog still gets every loop.
   const wake = () => {
+    wakeups += 1
+    const [first] = sleepers
+    first?.()
+  }
+  const wakeAll = () => {
     wakeups += 1
     for (const resume of [...sleepers]) resume()
   }
@@ -180,6 +187,7 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
       }
       // A full batch means more are probably due: claim again at once, recording this one with it. Otherwise
       // record now, so a quiet dispatcher leaves nothing `sending`.
+      if (claimed >= batchSize) wake()
       if (claimed < batchSize || stopping) {
         await flush(pending)
         pending = []
@@ -249,7 +257,7 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
     stop: () =>
       (stopped ??= (async () => {
         stopping = true
-        wake()
+        wakeAll()
         await Promise.all(loops)
         await listener?.end().catch(() => {})
         await carrier.close()
