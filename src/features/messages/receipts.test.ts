@@ -4,9 +4,10 @@ import { sql } from 'kysely'
 import { ManualClock } from '../../../test/helpers/build-test-app.ts'
 import { createCompany } from '../../../test/helpers/company.ts'
 import { waitFor } from '../../../test/helpers/wait-for.ts'
-import type { SandboxReceiptRecord } from '../../carriers/sandbox.ts'
+import { SandboxCarrier, type SandboxReceiptRecord } from '../../carriers/sandbox.ts'
 import { decodeObjectId } from '../../http/object-id.ts'
 import type { Job } from '../../queue/runner.ts'
+import { claimAndDecide } from './dispatch.service.ts'
 import { expireReceiptsJob, RECEIPT_EXPIRY_JOB, RECEIPT_WAIT_MS } from './expire.job.ts'
 import {
   eventTypesOf,
@@ -105,16 +106,14 @@ test('receipts for unknown message ids are reported and dropped', async (t) => {
 test('a sent message with no final receipt becomes unknown after 72 h, and a later receipt still moves it on', async (t) => {
   const { db, clock, id, receipt, apply } = await sentMessage(t, { receiptDelayMs: 100 * HOUR })
   const runExpiry = (at: Date) =>
-    db
-      .transaction()
-      .execute((tx) =>
-        expireReceiptsJob({ id: 0, kind: RECEIPT_EXPIRY_JOB, payload: {} } as Job, {
-          tx,
-          db,
-          signal: new AbortController().signal,
-          now: at,
-        }),
-      )
+    db.transaction().execute((tx) =>
+      expireReceiptsJob({ id: 0, kind: RECEIPT_EXPIRY_JOB, payload: {} } as Job, {
+        tx,
+        db,
+        signal: new AbortController().signal,
+        now: at,
+      }),
+    )
   const sentAt = (await messageRow(db, id)).sent_at as Date
   await runExpiry(new Date(sentAt.getTime() + RECEIPT_WAIT_MS - 1))
   assert.equal((await messageRow(db, id)).state, 'sent')
@@ -168,4 +167,40 @@ test('a short link redirects with 302 and records the click against the message 
   )
   const unknown = await app.inject({ method: 'GET', url: '/s/nosuchcode1' })
   assert.equal(unknown.statusCode, 404)
+})
+
+test('a receipt that overtakes the record of its hand-off also records the message as sent', async (t) => {
+  const clock = new ManualClock(NOON_EASTERN)
+  const { app, deps } = await buildMessagingApp(t, { clock })
+  const company = await createCompany(app)
+  await subscribePhone(app, company, PHONE)
+  const sent = await app.inject({
+    method: 'POST',
+    url: '/v1/text/send',
+    headers: company.auth,
+    payload: { to: PHONE, subscriptionType: 'MARKETING', body: 'Sale' },
+  })
+  const id = decodeObjectId('Message', sent.json<{ messageId: string }>().messageId) as number
+  const sandbox = new SandboxCarrier({ db: deps.db, clock })
+  const { toSend } = await deps.db
+    .transaction()
+    .execute((tx) =>
+      claimAndDecide(tx, { carrier: sandbox, now: clock.now(), limit: 10, leaseMs: 60_000, maxAttempts: 10 }),
+    )
+  const [accepted] = await sandbox.send(toSend)
+  assert.ok(accepted?.ok)
+  assert.equal((await messageRow(deps.db, id)).state, 'sending')
+  const receipts = sandbox.parseReceipts([
+    {
+      message_id: id,
+      provider_id: accepted.providerId,
+      receipt_status: 'delivered',
+      receipt_due_at: NOON_EASTERN,
+    },
+  ])
+  await deps.db.transaction().execute((tx) => applyReceipts(tx, receipts, clock.now()))
+  const row = await messageRow(deps.db, id)
+  assert.deepEqual([row.state, row.provider_id], ['delivered', accepted.providerId])
+  assert.deepEqual(await historyOf(deps.db, id), ['sending', 'sent', 'delivered'])
+  assert.deepEqual(await eventTypesOf(deps.db, id), ['sms.sent', 'sms.delivered'])
 })
