@@ -8,7 +8,6 @@ import { sql } from 'kysely'
 import { TEST_ADMIN_TOKEN } from './helpers/build-test-app.ts'
 import { attuneProcesses, call } from './helpers/attune-process.ts'
 import { createTestDatabase } from './helpers/test-db.ts'
-import { waitFor } from './helpers/wait-for.ts'
 
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/db/migrations')
 
