@@ -94,15 +94,19 @@ export async function loadCompanies(tx: Transaction<Database>, ids: number[]) {
 }
 
 /**
- * Serialises frequency decisions per person until the transaction ends: two dispatchers holding messages for one
- * subscriber cannot both count "none sent yet" and both send. Advisory locks, sorted so that two dispatchers
- * locking overlapping sets cannot deadlock; they take no row locks on users (no write per person).
+ * Serialises frequency decisions per company until the transaction ends: two dispatchers holding messages for one
+ * subscriber cannot both count "none sent yet" and both send. One advisory lock per company, not per person: a
+ * lock per person would hold a batch's worth of entries in PostgreSQL's shared lock table (sized
+ * max_locks_per_transaction × max_connections, 6,400 by default) for every dispatch transaction at once, and a few
+ * worker processes would exhaust it. Only the count, the outcome write and the commit run under the lock; the
+ * claim and the carrier call do not, so dispatchers still overlap (BENCHMARKS.md "messages"). Sorted, so two
+ * transactions locking several companies cannot deadlock.
  */
-export async function lockPeople(tx: Transaction<Database>, personIds: number[]): Promise<void> {
-  if (personIds.length === 0) return
+export async function lockFrequency(tx: Transaction<Database>, companyIds: number[]): Promise<void> {
+  if (companyIds.length === 0) return
   await sql`
     select count(pg_advisory_xact_lock(h)) from (
-      select distinct hashtextextended('frequency', p) as h from unnest(${personIds}::bigint[]) as p order by h
+      select distinct hashtextextended('frequency', c) as h from unnest(${companyIds}::bigint[]) as c order by h
     ) as locks
   `.execute(tx)
 }

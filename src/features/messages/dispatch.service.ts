@@ -12,7 +12,7 @@ import {
 import {
   claimDueMessages,
   loadCompanies,
-  lockPeople,
+  lockFrequency,
   recentDispatches,
   writeOutcomes,
   type ClaimedMessage,
@@ -147,7 +147,7 @@ function personIdsOf(messages: ClaimedMessage[]): number[] {
 type Decided = { message: ClaimedMessage; gate: GateResult; regions: string[]; settings: MessagingSettings }
 
 /**
- * The frequency caps, for marketing messages still going: each person is locked (lockPeople) before their
+ * The frequency caps, for marketing messages still going: the company is locked (lockFrequency) before its people's
  * recent dispatches are counted, and the lock holds until this claim commits its `sending` rows, so concurrent
  * dispatchers count each other's sends. Messages of one person in this batch are decided in order, each counting
  * the ones before it.
@@ -158,7 +158,7 @@ async function capFrequency(tx: Transaction<Database>, decided: Decided[], now: 
   )
   if (checked.length === 0) return
   const people = personIdsOf(checked.map((d) => d.message))
-  await lockPeople(tx, people)
+  await lockFrequency(tx, [...new Set(checked.map((d) => d.message.company_id))])
   const longest = Math.max(DAY_MS, ...checked.map((d) => (d.settings.cap ? d.settings.cap.windowMs : 0)))
   const sent = await recentDispatches(tx, people, new Date(now.getTime() - longest))
   for (const d of checked) {
