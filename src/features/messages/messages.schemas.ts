@@ -116,6 +116,7 @@ export const SubscriptionMessageResponseSchema = Type.Object({
   addSubscriber: Type.Union([Type.Literal('true'), Type.Literal('false')]),
 })
 
+/** The message id in `/v1/messages/{id}`. */
 export const MessageParams = Type.Object({
   id: Type.String({ maxLength: 64, description: 'a message id such as MDc6TWVzc2FnZTEyNzI1MA' }),
 })
@@ -153,6 +154,7 @@ export const MessageSchema = Type.Object({
   ),
 })
 
+/** Filters of `GET /v1/sandbox/messages`. */
 export const SandboxQuerySchema = Type.Object({
   to: Type.Optional(
     Type.String({ maxLength: 64, description: 'only messages to this number (E.164, + as %2B)' }),
@@ -178,4 +180,5 @@ export const SandboxMessageSchema = Type.Object({
   submittedAt: Timestamp,
 })
 
+/** The code of a short link (`/s/{code}`). */
 export const LinkParams = Type.Object({ code: Type.String({ maxLength: 64 }) })
