@@ -46,6 +46,36 @@ const cases: Array<[what: string, change: Partial<GateInput>, expected: GateResu
     { action: 'send' },
   ],
   [
+    'a HELP answer to an opted-out number',
+    { compliance: true, kind: 'HELP', consent: { state: 'UNSUBSCRIBED', address: '+17707651750' } },
+    { action: 'send' },
+  ],
+  [
+    'the opt-out confirmation to the number that just opted out',
+    { compliance: true, kind: 'OPT_OUT', consent: { state: 'UNSUBSCRIBED', address: '+17707651750' } },
+    { action: 'send' },
+  ],
+  [
+    'a "Reply Y" prompt to a pending double opt-in at 22:00',
+    { now: NIGHT, compliance: true, kind: 'CONFIRM_OPT_IN', consent: { state: 'PENDING', address: '+17707651750' } },
+    { action: 'send' },
+  ],
+  [
+    'a "Reply Y" prompt still queued when the person texted STOP',
+    { compliance: true, kind: 'CONFIRM_OPT_IN', consent: { state: 'UNSUBSCRIBED', address: '+17707651750' } },
+    { action: 'suppress', reason: 'no_consent' },
+  ],
+  [
+    'a welcome still queued when the person texted STOP',
+    { compliance: true, kind: 'AUTO_RESPONSE', consent: { state: 'UNSUBSCRIBED', address: '+17707651750' } },
+    { action: 'suppress', reason: 'no_consent' },
+  ],
+  [
+    'a welcome to a deleted person',
+    { compliance: true, kind: 'AUTO_RESPONSE', deleted: true },
+    { action: 'suppress', reason: 'deleted' },
+  ],
+  [
     'marketing to a Florida number at 20:30 local',
     {
       now: new Date('2026-03-05T01:30:00Z'),

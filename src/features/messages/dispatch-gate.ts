@@ -11,6 +11,7 @@ import {
 } from '../../compliance/quiet-hours.ts'
 import { isEligible } from '../subscriptions/consent.service.ts'
 import type { Channel, ConsentState, ConsentType } from '../subscriptions/consents.schema.ts'
+import type { MessageKind } from './messages.schema.ts'
 
 /** Why a message was suppressed (stored in messages.suppressed_reason). */
 export type SuppressReason =
@@ -26,8 +27,10 @@ export type GateResult =
 export interface GateInput {
   type: ConsentType
   channel: Channel
-  /** Opt-in request, confirmation, HELP, opt-out reply: always allowed (COMPLIANCE.md §0 rows 4-5). */
+  /** Opt-in request, confirmation, HELP, opt-out reply: allowed without an opt-in (COMPLIANCE.md §0 rows 4-5). */
   compliance: boolean
+  /** Attentive's message type; for compliance messages it tells the opt-out and HELP replies from the others. */
+  kind?: MessageKind
   to: string
   /** The person's current consent of this channel and type; undefined when there is none (or no person). */
   consent: { state: ConsentState; address: string } | undefined
@@ -64,7 +67,7 @@ export function recipientOf(
  * keyed by everything the answer depends on.
  */
 export function gateMessage(input: GateInput, quietMemo?: Map<string, QuietHoursResult>): GateResult {
-  if (input.compliance) return { action: 'send' }
+  if (input.compliance) return gateComplianceMessage(input)
   if (input.deleted) return { action: 'suppress', reason: 'deleted' }
   if (!isEligible(input.consent, input.to, input.channel)) return { action: 'suppress', reason: 'no_consent' }
   const country = countryAllowed(input.to, input.countries)
@@ -76,6 +79,18 @@ export function gateMessage(input: GateInput, quietMemo?: Map<string, QuietHours
     quietMemo?.set(key, quiet)
   }
   return quiet.ok ? { action: 'send' } : { action: 'hold', until: quiet.releaseAt }
+}
+
+/**
+ * The opt-out confirmation and HELP answers always go (even to a deleted or unknown number: they are the answer to
+ * the person's own text). A "Reply Y" prompt or a welcome still queued when the person opts out, or is deleted, must
+ * not follow: it would message someone who just said stop.
+ */
+function gateComplianceMessage(input: GateInput): GateResult {
+  if (input.kind === undefined || input.kind === 'OPT_OUT' || input.kind === 'HELP') return { action: 'send' }
+  if (input.deleted) return { action: 'suppress', reason: 'deleted' }
+  if (input.consent?.state === 'UNSUBSCRIBED') return { action: 'suppress', reason: 'no_consent' }
+  return { action: 'send' }
 }
 
 /** Whether a message's frequency caps apply: marketing, not a compliance reply. */
