@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../http/errors.ts'
+import { parseTemplate } from '../messages/templates.ts'
 import type { CreateSignUpSource, UpdateSignUpSource } from './sign-up-sources.schemas.ts'
 import {
   findSignUpSource,
@@ -28,6 +29,12 @@ function requireDisclosure(type: string, disclosure: string | undefined, field: 
   }
 }
 
+/** Refuses a source whose texts are not valid Liquid when it is saved, so no prompt or welcome fails at send time. */
+function checkTemplates(texts: { optInRequestText?: string | undefined; welcomeText?: string | undefined }): void {
+  if (texts.optInRequestText !== undefined) parseTemplate(texts.optInRequestText, 'optInRequestText')
+  if (texts.welcomeText !== undefined) parseTemplate(texts.welcomeText, 'welcomeText')
+}
+
 /** Creates a sign-up source with version 1 of its disclosure; the id is the caller's or a generated number. */
 export async function createSignUpSource(
   tx: Transaction<Database>,
@@ -36,6 +43,7 @@ export async function createSignUpSource(
   now: Date,
 ): Promise<SignUpSourceRow> {
   requireDisclosure(input.type, input.disclosure, 'disclosure')
+  checkTemplates(input)
   const generated = await nextSignUpSourceId(tx, companyId)
   const id = input.id ?? generated
   if (input.id !== undefined && (await findSignUpSource(tx, companyId, input.id))) {
@@ -77,6 +85,7 @@ export async function updateSignUpSource(
   change: UpdateSignUpSource,
   now: Date,
 ): Promise<SignUpSourceRow> {
+  checkTemplates(change)
   const current = await findSignUpSource(tx, companyId, id)
   if (!current)
     throw new AppError('sign_up_source_not_found', `id: no sign-up source '${id}' in this company`, {

@@ -121,3 +121,18 @@ test('the sign-up source and profile operations are tagged "Attune addition" in 
   }
   assert.deepEqual(document.paths['/v1/subscriptions']?.post?.tags, ['Attentive-compatible'])
 })
+
+test('a prompt or welcome that is not valid Liquid is refused when the source is saved, and nothing is stored', async (t) => {
+  const { app, database } = await buildTestApp(t)
+  const company = await createCompany(app)
+  const bad = await call(app, company, 'POST', '/v1/sign-up-sources', { ...base, welcomeText: 'Hi {{ profile.firstName | nope }}' })
+  assert.equal(bad.status, 400, bad.raw)
+  assert.equal((bad.body.error as { code: string; field: string }).code, 'invalid_template')
+  assert.equal((bad.body.error as { code: string; field: string }).field, 'welcomeText')
+  assert.equal((await database.db.selectFrom('sign_up_sources').select('id').execute()).length, 0)
+  const made = await call(app, company, 'POST', '/v1/sign-up-sources', { ...base, id: '7' })
+  assert.equal(made.status, 201, made.raw)
+  const patch = await call(app, company, 'PATCH', '/v1/sign-up-sources/7', { optInRequestText: 'Reply Y {% if %}' })
+  assert.equal(patch.status, 400, patch.raw)
+  assert.equal((patch.body.error as { field: string }).field, 'optInRequestText')
+})
