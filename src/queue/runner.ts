@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely'
 import pg from 'pg'
 import type { Clock } from '../clock.ts'
 import { createClient } from '../db/connect.ts'
+import { ChannelListener } from '../db/listener.ts'
 import type { Database } from '../db/schema.ts'
 import { claimJobs, failJob, releaseJobs, takeJob, type Job } from './claim.ts'
 import { JOBS_CHANNEL } from './enqueue.ts'
@@ -108,7 +109,6 @@ export function startWorker(options: WorkerOptions): Worker {
   let backlog = false
   let woken = false
   let wakeLoop: (() => void) | undefined
-  let listener: pg.Client | undefined
 
   const wake = () => {
     woken = true
@@ -198,36 +198,20 @@ export function startWorker(options: WorkerOptions): Worker {
     onOutcome?.(job.kind, outcome)
   }
 
-  async function listen(): Promise<void> {
-    if (!options.listen || listener || stopping) return
-    const client =
-      typeof options.listen === 'string'
-        ? createClient(options.listen, 'attune-worker')
-        : await options.listen()
-    listener = client
-    client.on('notification', wake)
-    client.on('error', (error) => {
-      log.warn(
-        { err: error, workerId },
-        'job notifications lost; polling until the LISTEN connection is back',
-      )
-      if (listener === client) listener = undefined
-      client.end().catch(() => {})
-    })
-    try {
-      await client.connect()
-      await client.query(`listen ${JOBS_CHANNEL}`)
-    } catch (error) {
-      if (listener === client) listener = undefined
-      await client.end().catch(() => {})
-      throw error
-    }
-  }
+  const listener = options.listen
+    ? new ChannelListener({
+        connect: typeof options.listen === 'string' ? () => createClient(options.listen as string, 'attune-worker') : options.listen,
+        channel: JOBS_CHANNEL,
+        onNotify: wake,
+        onLost: (error) =>
+          log.warn({ err: error, workerId }, 'job notifications lost; polling until the LISTEN connection is back'),
+      })
+    : undefined
 
   const loop = (async () => {
     while (!stopping) {
       woken = false
-      await listen().catch((error: unknown) => log.warn({ err: error, workerId }, 'LISTEN failed; polling'))
+      await listener?.ensure().catch((error: unknown) => log.warn({ err: error, workerId }, 'LISTEN failed; polling'))
       await claimBatch().catch((error: unknown) =>
         log.error({ err: error, workerId }, 'claiming jobs failed'),
       )
@@ -252,9 +236,7 @@ export function startWorker(options: WorkerOptions): Worker {
         )
       }
     }
-    const client = listener
-    listener = undefined
-    await client?.end().catch(() => {})
+    await listener?.close()
     log.info({ workerId }, 'worker stopped')
   }
 

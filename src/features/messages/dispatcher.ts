@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import type { Kysely, Transaction } from 'kysely'
 import type pg from 'pg'
+import { ChannelListener } from '../../db/listener.ts'
 import type { Carrier, SendResult } from '../../carriers/carrier.ts'
 import { parseOutcomeMix, SandboxCarrier } from '../../carriers/sandbox.ts'
 import type { Clock } from '../../clock.ts'
@@ -85,7 +86,6 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
   const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   let stopping = false
   const sleepers = new Set<() => void>()
-  let listener: pg.Client | undefined
   // Counts wake-ups, so a notification that arrives while a loop is busy is not lost: the loop compares the
   // count it saw before its batch and does not sleep if it moved.
   let wakeups = 0
@@ -220,22 +220,17 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
     }
   }
 
-  async function listen(): Promise<void> {
-    if (!options.listen) return
-    const client = options.listen()
-    listener = client
-    client.on('notification', wake)
-    client.on('error', (error) => {
-      log.warn({ err: error, workerId }, 'message notifications lost; polling')
-      if (listener === client) listener = undefined
-      client.end().catch(() => {})
-    })
-    await client.connect()
-    await client.query(`listen ${MESSAGES_CHANNEL}`)
-  }
+  const listener = options.listen
+    ? new ChannelListener({
+        connect: options.listen,
+        channel: MESSAGES_CHANNEL,
+        onNotify: wake,
+        onLost: (error) => log.warn({ err: error, workerId }, 'message notifications lost; polling'),
+      })
+    : undefined
 
   const started = (async () => {
-    await listen().catch((error: unknown) => log.warn({ err: error, workerId }, 'LISTEN failed; polling'))
+    await listener?.ensure().catch((error: unknown) => log.warn({ err: error, workerId }, 'LISTEN failed; polling'))
     await db
       .transaction()
       .execute((tx) => scheduleReceiptExpiry(tx, clock.now()))
@@ -259,7 +254,7 @@ export function startMessageDispatcher(options: MessageDispatcherOptions): Messa
         stopping = true
         wakeAll()
         await Promise.all(loops)
-        await listener?.end().catch(() => {})
+        await listener?.close()
         await carrier.close()
       })()),
   }

@@ -2,6 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
+import { ChannelListener } from '../../db/listener.ts'
 import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import { postWebhook, type PostResult } from './deliver.ts'
@@ -114,7 +115,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   let stopping = false
   let woken = false
   let wakeLoop: (() => void) | undefined
-  let listener: pg.Client | undefined
 
   const wake = () => {
     woken = true
@@ -252,25 +252,15 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     if (cutShort) woken = true
   }
 
-  async function listen(): Promise<void> {
-    if (!options.listen || listener || stopping) return
-    const client = options.listen()
-    listener = client
-    client.on('notification', wake)
-    client.on('error', (error) => {
-      log.warn({ err: error }, 'webhook notifications lost; polling until the LISTEN connection is back')
-      if (listener === client) listener = undefined
-      client.end().catch(() => {})
-    })
-    try {
-      await client.connect()
-      await client.query(`listen ${DELIVERIES_CHANNEL}`)
-    } catch (error) {
-      if (listener === client) listener = undefined
-      await client.end().catch(() => {})
-      throw error
-    }
-  }
+  const listener = options.listen
+    ? new ChannelListener({
+        connect: options.listen,
+        channel: DELIVERIES_CHANNEL,
+        onNotify: wake,
+        onLost: (error) =>
+          log.warn({ err: error }, 'webhook notifications lost; polling until the LISTEN connection is back'),
+      })
+    : undefined
 
   const sleep = () =>
     new Promise<void>((resolve) => {
@@ -285,7 +275,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const loop = (async () => {
     while (!stopping) {
       woken = false
-      await listen().catch((error: unknown) => log.warn({ err: error }, 'LISTEN for webhook deliveries failed; polling'))
+      await listener?.ensure().catch((error: unknown) => log.warn({ err: error }, 'LISTEN for webhook deliveries failed; polling'))
       await claim().catch((error: unknown) => log.error({ err: error }, 'claiming webhook deliveries failed'))
       await sleep()
       wakeLoop = undefined
@@ -302,9 +292,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     await releaseDeliveries(db, unsent).catch((error: unknown) => log.warn({ err: error }, 'releasing unsent webhook deliveries failed'))
     await Promise.race([Promise.all(running), new Promise((resolve) => setTimeout(resolve, timeoutMs + 1000).unref())])
     while (recording) await recording
-    const client = listener
-    listener = undefined
-    await client?.end().catch(() => {})
+    await listener?.close()
     agents.http.destroy()
     agents.https.destroy()
     log.info({}, 'webhook dispatcher stopped')
