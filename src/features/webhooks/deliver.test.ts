@@ -68,3 +68,27 @@ test('loopback targets are refused before connecting unless allowed, by address 
   const permitted = await postWebhook(`http://localhost:${port}/`, {}, body, { allowPrivate: true, timeoutMs: 2000 })
   assert.equal(permitted.statusCode, 200)
 })
+
+test('a keep-alive connection the receiver dropped while idle is replaced, and the delivery still succeeds', async (t) => {
+  const sockets = new Set<unknown>()
+  // The second request on a connection finds it closed without an answer, as when a receiver's idle timeout fires
+  // just as the connection is reused.
+  const { port, seen } = await serve(t, (request, response) => {
+    if (sockets.has(request.socket)) {
+      request.socket.destroy()
+      return
+    }
+    sockets.add(request.socket)
+    response.end('ok')
+  })
+  const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 1 }), https: undefined as never }
+  t.after(() => agents.http.destroy())
+  const url = `http://127.0.0.1:${port}/hook`
+  const first = await postWebhook(url, {}, body, { ...allowed, agents })
+  assert.equal(first.statusCode, 200)
+  const second = await postWebhook(url, {}, body, { ...allowed, agents })
+  assert.equal(second.error, undefined, 'no failure: the request went again on a new connection')
+  assert.equal(second.statusCode, 200)
+  assert.equal(seen.requests, 3, 'one dropped on the reused connection, one on a new one')
+  assert.equal(sockets.size, 2)
+})

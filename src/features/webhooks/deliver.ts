@@ -46,7 +46,13 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
   return send(target, headers, body, options)
 }
 
-function send(target: URL, headers: Record<string, string>, body: Buffer, options: PostOptions): Promise<PostResult> {
+function send(
+  target: URL,
+  headers: Record<string, string>,
+  body: Buffer,
+  options: PostOptions,
+  retried = false,
+): Promise<PostResult> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const limit = options.responseLimitBytes ?? 4096
   const started = performance.now()
@@ -97,7 +103,19 @@ function send(target: URL, headers: Record<string, string>, body: Buffer, option
       response.on('error', () => finish(undefined))
       response.on('close', () => finish(undefined))
     })
-    request.on('error', (error: NodeJS.ErrnoException) => finish(error.code ? `${error.code}: ${error.message}` : error.message))
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      // The receiver closed an idle keep-alive connection just as it was reused (Node's server closes them after
+      // 5 s): the request never reached it, so it goes once more on a new connection instead of waiting a minute
+      // for its retry. Node's documentation recommends exactly this check of reusedSocket.
+      const stale = request.reusedSocket && statusCode === undefined && (error.code === 'ECONNRESET' || error.code === 'EPIPE')
+      if (stale && !retried && !settled) {
+        settled = true
+        clearTimeout(timer)
+        void send(target, headers, body, options, true).then(resolve)
+        return
+      }
+      finish(error.code ? `${error.code}: ${error.message}` : error.message)
+    })
     request.end(body)
   })
 }
