@@ -1,6 +1,5 @@
 import type { App } from '../../app.ts'
 import type { Deps } from '../../deps.ts'
-import { AppError } from '../../http/errors.ts'
 import { ErrorResponseSchema } from '../../http/openapi.ts'
 import { checkMediaUrl } from './media.ts'
 import {
@@ -12,7 +11,8 @@ import {
 import { sendText, type SendRequest } from './send.service.ts'
 import { sendContext } from './text-send.ts'
 
-const write = { auth: 'key' as const, scope: 'messages:write' as const }
+// Legacy tokens answer a bad token with 403, as seed 002 documents (ATTENTIVE_API.md §2.12; http/auth.ts).
+const write = { auth: 'key' as const, legacy: true, scope: 'messages:write' as const }
 const tags = ['Attentive-compatible']
 const errors = {
   400: ErrorResponseSchema,
@@ -28,16 +28,14 @@ const errors = {
  * as Attentive's legacy API does ("automatically prepends the customer's name to all outgoing messages").
  */
 export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): Promise<void> {
-  // Legacy tokens answer a bad token with 403, as seed 002 documents (ATTENTIVE_API.md §2.12); errors thrown by the
-  // auth hook for these routes reach this plugin's handler first.
-  app.setErrorHandler((error, _request, _reply) => {
-    if (error instanceof AppError && error.code === 'unauthorized') {
-      throw new AppError('forbidden', `${error.message} (legacy endpoints answer 403)`, {
-        field: 'authorization',
-      })
-    }
-    throw error
-  })
+  /** Checks the media, then sends in one transaction; throws the refusal when the send was not queued. */
+  async function sendLegacy(request: Parameters<typeof sendContext>[0], send: SendRequest, mediaUrl: string | undefined) {
+    if (mediaUrl) await checkMediaUrl(mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
+    const ctx = sendContext(request, deps)
+    const outcome = await deps.db.transaction().execute((tx) => sendText(tx, ctx, send))
+    if (!outcome.ok) throw outcome.error
+    return outcome
+  }
 
   app.post(
     '/v1/messages',
@@ -69,11 +67,7 @@ export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): P
         unmatchedIs404: true,
         clientMessageId: messageId,
       }
-      if (body.mediaUrl)
-        await checkMediaUrl(body.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
-      const ctx = sendContext(request, deps)
-      const outcome = await deps.db.transaction().execute((tx) => sendText(tx, ctx, send))
-      if (!outcome.ok) throw outcome.error
+      await sendLegacy(request, send, body.mediaUrl)
       return { to: body.to, body: body.body, ...(messageId !== undefined ? { messageId } : {}) }
     },
   )
@@ -110,11 +104,7 @@ export async function legacyMessageRoutes(app: App, { deps }: { deps: Deps }): P
         addSubscriber,
         unmatchedIs404: false,
       }
-      if (body.mediaUrl)
-        await checkMediaUrl(body.mediaUrl, 'mediaUrl', { allowPrivate: deps.config.mediaAllowPrivate })
-      const ctx = sendContext(request, deps)
-      const outcome = await deps.db.transaction().execute((tx) => sendText(tx, ctx, send))
-      if (!outcome.ok) throw outcome.error
+      const outcome = await sendLegacy(request, send, body.mediaUrl)
       return {
         type: 'v1' as const,
         to: outcome.to,
