@@ -79,8 +79,9 @@ export function attuneProcesses(t: { after(fn: () => Promise<void>): void }): At
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    // 'close', not 'exit': 'exit' may come before the last of stderr has been read.
     const exited = new Promise<Exit>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
+      child.once('close', (code, signal) => resolve({ code, signal })),
     )
     processes.push({ child, exited })
     let url: string | undefined
